@@ -1,0 +1,1 @@
+"""Command-line clients for the gateway and the model server (coming with the clients issue)."""

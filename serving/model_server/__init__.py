@@ -1,0 +1,1 @@
+"""serving/model_server stage."""
