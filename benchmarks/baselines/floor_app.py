@@ -1,0 +1,26 @@
+"""The HTTP floor: the gateway's FastAPI/uvicorn stack taking the same multipart upload and
+answering a constant JSON, without decoding the image or asking a model. No server built on
+this stack can be faster; the gateway's throughput is compared with it.
+
+Run: python -m uvicorn --app-dir benchmarks/baselines floor_app:app --port 8100
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, UploadFile
+
+ANSWER: dict[str, Any] = {
+    "model": "mnist",
+    "version": 1,
+    "predictions": [{"digit": 7, "confidence": 0.99, "probabilities": [0.001] * 10}],
+}
+
+app = FastAPI(title="HTTP floor")
+
+
+@app.post("/predict")
+async def predict(file: UploadFile) -> dict[str, Any]:
+    await file.read()  # the upload is received and parsed as the gateway's is
+    return ANSWER

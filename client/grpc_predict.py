@@ -1,0 +1,151 @@
+"""`python -m client grpc IMG ...`: straight to TF Serving (or the local model server).
+
+The images go through the gateway's own preprocessing module, then one `Predict` call on
+the `serving_default` signature carries them all. No gateway, no TensorFlow.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import grpc
+import numpy as np
+
+from client.report import format_table
+
+INPUT = "images"  # the serving_default signature of DESIGN.md
+OUTPUT = "probabilities"
+
+
+class ModelServerError(Exception):
+    """The model server cannot be reached or refused the call; the message says which."""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("images", nargs="+", type=Path, metavar="IMG")
+    parser.add_argument("--server", default="localhost:8500", help="model server gRPC target")
+    parser.add_argument("--model-name", default="mnist")
+    pin = parser.add_mutually_exclusive_group()
+    pin.add_argument("--version", type=int, help="ask this model version")
+    pin.add_argument("--label", help="ask the version with this label")
+    parser.add_argument("--timeout", type=float, default=10.0, help="RPC deadline in seconds")
+
+
+def run(args: argparse.Namespace) -> int:
+    images, rows = [], []
+    for path in args.images:
+        try:
+            images.append((path, path.read_bytes()))
+        except OSError as exc:
+            rows.append([str(path), "-", "-", "-", f"error: cannot read: {exc.strerror}"])
+    client = PredictClient(args.server, args.model_name, args.timeout)
+    try:
+        answers = asyncio.run(_predict_all(client, images, args.version, args.label))
+    except ModelServerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for (path, _), answer in zip(images, answers, strict=True):
+        if isinstance(answer, str):
+            rows.append([str(path), "-", "-", "-", f"error: {answer}"])
+        else:
+            digit, confidence, version = answer
+            rows.append([str(path), str(digit), f"{confidence:.3f}", str(version), ""])
+    print(format_table(["file", "digit", "confidence", "version", ""], rows))
+    return 0 if all(not row[-1] for row in rows) else 1
+
+
+async def _predict_all(
+    client: PredictClient,
+    images: Sequence[tuple[Path, bytes]],
+    version: int | None,
+    label: str | None,
+) -> list[tuple[int, float, int] | str]:
+    """Preprocess each image (a bad one is reported, not fatal); one Predict for the rest."""
+    from serving.gateway.preprocessing import PreprocessingError, preprocess
+
+    pixels: list[np.ndarray | str] = []
+    for _, content in images:
+        try:
+            pixels.append(preprocess(content))
+        except PreprocessingError as exc:
+            pixels.append(str(exc))
+    good = [p for p in pixels if not isinstance(p, str)]
+    try:
+        predictions = await client.classify(good, version, label) if good else []
+    finally:
+        await client.close()
+    answers = iter(predictions)
+    return [p if isinstance(p, str) else next(answers) for p in pixels]
+
+
+class PredictClient:
+    """One channel, `Predict` with a deadline, gRPC errors turned into ModelServerError."""
+
+    def __init__(self, server: str, model_name: str, timeout: float = 10.0) -> None:
+        from serving.gateway import tfs_api
+
+        self._api = tfs_api
+        self._server = server
+        self._model_name = model_name
+        self._timeout = timeout
+        self._channel = grpc.aio.insecure_channel(server)
+        self._stub = tfs_api.PredictionServiceStub(self._channel)
+
+    def build_request(
+        self, pixels: Sequence[np.ndarray], version: int | None = None, label: str | None = None
+    ) -> Any:
+        """A PredictRequest for float32 [28, 28] images in 0..1 (the preprocessed uploads)."""
+        batch = np.stack(pixels).astype(np.float32).reshape(-1, 28, 28, 1)
+        request = self._api.PredictRequest()
+        request.model_spec.name = self._model_name
+        request.model_spec.signature_name = "serving_default"
+        if version is not None:
+            request.model_spec.version.value = version
+        elif label:
+            request.model_spec.version_label = label
+        tensor = request.inputs[INPUT]
+        tensor.dtype = self._api.DT_FLOAT
+        tensor.tensor_shape.dim.extend(self._api.TensorShapeProto.Dim(size=n) for n in batch.shape)
+        tensor.tensor_content = batch.tobytes()
+        request.output_filter.append(OUTPUT)
+        return request
+
+    async def predict(self, request: Any) -> Any:
+        try:
+            return await self._stub.Predict(request, timeout=self._timeout)
+        except grpc.aio.AioRpcError as exc:
+            raise ModelServerError(self._describe(exc)) from exc
+
+    async def classify(
+        self, pixels: Sequence[np.ndarray], version: int | None, label: str | None
+    ) -> list[tuple[int, float, int]]:
+        """(digit, confidence, version) per image."""
+        response = await self.predict(self.build_request(pixels, version, label))
+        output = response.outputs[OUTPUT]
+        shape = [d.size for d in output.tensor_shape.dim]
+        probabilities = (
+            np.frombuffer(output.tensor_content, dtype=np.float32)
+            if output.tensor_content
+            else np.asarray(output.float_val, dtype=np.float32)
+        ).reshape(shape)
+        served = response.model_spec.version.value
+        return [(int(p.argmax()), float(p.max()), served) for p in probabilities]
+
+    def _describe(self, exc: grpc.aio.AioRpcError) -> str:
+        code = exc.code()
+        if code == grpc.StatusCode.UNAVAILABLE:
+            return (
+                f"cannot reach the model server at {self._server} ({exc.details()}); "
+                "is it running? `make demo` starts it"
+            )
+        if code == grpc.StatusCode.DEADLINE_EXCEEDED:
+            return f"no answer from {self._server} within {self._timeout:g} s"
+        return f"model server answered {code.name}: {exc.details()}"
+
+    async def close(self) -> None:
+        await self._channel.close()

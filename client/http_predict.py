@@ -1,0 +1,90 @@
+"""`python -m client predict IMG ...`: send images to the gateway and print its answers."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import mimetypes
+import sys
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from client.report import format_table
+
+
+class GatewayError(Exception):
+    """The gateway cannot be reached or refused a request; the message says which and why."""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("images", nargs="+", type=Path, metavar="IMG")
+    parser.add_argument("--url", default="http://localhost:8000", help="gateway base URL")
+    pin = parser.add_mutually_exclusive_group()
+    pin.add_argument("--version", type=int, help="ask this model version")
+    pin.add_argument("--label", help="ask the version with this label (e.g. stable)")
+    parser.add_argument("--json", action="store_true", help="print the raw JSON answers")
+    parser.add_argument("--timeout", type=float, default=10.0, help="seconds per request")
+
+
+def run(args: argparse.Namespace) -> int:
+    params = {"version": args.version} if args.version is not None else {}
+    if args.label:
+        params = {"label": args.label}
+    answers: list[dict[str, Any]] = []
+    rows: list[list[str]] = []
+    failed = False
+    with httpx.Client(base_url=args.url, timeout=args.timeout) as http:
+        for image in args.images:
+            try:
+                answer = predict_file(http, image, params)
+            except GatewayError as exc:
+                if exc.__cause__ is not None and isinstance(exc.__cause__, httpx.TransportError):
+                    print(f"error: {exc}", file=sys.stderr)
+                    return 2  # the gateway is down: no point in trying the other files
+                failed = True
+                answers.append({"file": str(image), "error": str(exc)})
+                rows.append([str(image), "-", "-", "-", f"error: {exc}"])
+                continue
+            answers.append({"file": str(image), **answer})
+            rows.append([str(image), *_summary(answer), ""])
+    if args.json:
+        print(json.dumps(answers, indent=2))
+    else:
+        print(format_table(["file", "digit", "confidence", "version", ""], rows))
+    return 1 if failed else 0
+
+
+def predict_file(http: httpx.Client, image: Path, params: dict[str, Any]) -> dict[str, Any]:
+    """POST one image as the multipart field `file`; the gateway's JSON answer."""
+    try:
+        content = image.read_bytes()
+    except OSError as exc:
+        raise GatewayError(f"cannot read {image}: {exc.strerror}") from exc
+    mime = mimetypes.guess_type(image.name)[0] or "application/octet-stream"
+    try:
+        response = http.post("/predict", params=params, files={"file": (image.name, content, mime)})
+    except httpx.TransportError as exc:
+        raise GatewayError(
+            f"cannot reach the gateway at {http.base_url} ({type(exc).__name__}: {exc}); "
+            "is it running? `make demo` starts it"
+        ) from exc
+    if response.is_success:
+        answer: dict[str, Any] = response.json()
+        return answer
+    raise GatewayError(f"gateway answered {response.status_code}: {error_message(response)}")
+
+
+def error_message(response: httpx.Response) -> str:
+    """The gateway's `{"error": {"code", "message"}}`, or the start of whatever came back."""
+    try:
+        error = response.json()["error"]
+        return f"{error['message']} ({error['code']})"
+    except (ValueError, KeyError, TypeError):
+        return response.text[:200] or response.reason_phrase
+
+
+def _summary(answer: dict[str, Any]) -> list[str]:
+    prediction = answer["predictions"][0]
+    return [str(prediction["digit"]), f"{prediction['confidence']:.3f}", str(answer["version"])]
