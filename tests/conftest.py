@@ -3,3 +3,5 @@
 Each group of fixtures lives in its own module under tests/fixtures/ and is imported here,
 so that any test can ask for it by name.
 """
+
+from tests.fixtures.models import published_model, trained_run  # noqa: F401

@@ -1,0 +1,86 @@
+"""`python -m export`: export a training run as a gated, versioned SavedModel, or list versions.
+
+    python -m export --run-dir runs/cnn --model-base-path models/mnist [--version N]
+                     [--min-accuracy X] [--max-regression PP] [--force] [--if-none-published]
+    python -m export --list --model-base-path models/mnist
+
+Exit codes: 0 published (or nothing to do), 1 error, 2 bad arguments, 3 refused by the gate.
+"""
+
+import argparse
+import logging
+import os
+import sys
+
+from export.errors import ExportError, GateRefusedError
+from export.gate import DEFAULT_MAX_REGRESSION_PP, DEFAULT_MIN_ACCURACY
+from export.listing import version_table
+
+EXIT_ERROR = 1
+EXIT_GATE_REFUSED = 3
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m export", description=__doc__.splitlines()[0])
+    parser.add_argument("--model-base-path", required=True, help="e.g. models/mnist")
+    parser.add_argument("--list", action="store_true", help="print the published versions")
+    parser.add_argument("--run-dir", help="training run directory, e.g. runs/cnn")
+    parser.add_argument("--version", type=int, help="version to publish (default: highest + 1)")
+    parser.add_argument(
+        "--min-accuracy",
+        type=float,
+        default=DEFAULT_MIN_ACCURACY,
+        help="refuse below this held-out accuracy, a fraction 0..1 (default %(default)s)",
+    )
+    parser.add_argument(
+        "--max-regression",
+        type=float,
+        default=DEFAULT_MAX_REGRESSION_PP,
+        help="refuse when more than this many percentage points below the best published "
+        "version on the same data (default %(default)s)",
+    )
+    parser.add_argument("--force", action="store_true", help="publish even if the gate refuses")
+    parser.add_argument(
+        "--if-none-published",
+        action="store_true",
+        help="do nothing when the base path already holds a version (used by `make demo`)",
+    )
+    args = parser.parse_args(argv)
+    if not args.list and not args.run_dir:
+        parser.error("--run-dir is required (or --list)")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.list:
+        print(version_table(args.model_base_path))
+        return 0
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from export.publish import publish_run, published_versions
+
+    if args.if_none_published and (versions := published_versions(args.model_base_path)):
+        print(f"{args.model_base_path} already holds version(s) {versions}; nothing exported")
+        return 0
+    try:
+        version = publish_run(
+            args.run_dir,
+            args.model_base_path,
+            version=args.version,
+            min_accuracy=args.min_accuracy,
+            max_regression=args.max_regression,
+            force=args.force,
+        )
+    except GateRefusedError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_GATE_REFUSED
+    except ExportError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    print(f"published version {version} in {args.model_base_path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,93 @@
+"""Version metadata: <N>/assets.extra/metadata.json (what was trained, on what, how well)."""
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from importlib import metadata as package_metadata
+from pathlib import Path
+from typing import Any
+
+ASSETS_EXTRA = "assets.extra"
+METADATA_FILE = "metadata.json"
+SAVED_MODEL_FILE = "saved_model.pb"
+PROJECT = "mnist-serving"
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def project_version() -> str:
+    try:
+        return package_metadata.version(PROJECT)
+    except package_metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def metadata_path(version_dir: Path) -> Path:
+    return version_dir / ASSETS_EXTRA / METADATA_FILE
+
+
+def build_metadata(
+    *,
+    version: int,
+    run_info: dict[str, Any],
+    run_evaluation: dict[str, Any],
+    run_dir: Path,
+    gate: dict[str, Any],
+    forced: bool,
+    saved_model_dir: Path,
+) -> dict[str, Any]:
+    dataset = run_info.get("dataset", {})
+    return {
+        "version": version,
+        "model_name": "mnist",
+        "model": run_info.get("model"),
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "project_version": project_version(),
+        "run": {
+            "name": run_dir.name,
+            "started_at": run_info.get("started_at"),
+            "finished_at": run_info.get("finished_at"),
+            "project_version": run_info.get("project_version"),
+        },
+        "data": {
+            "source": dataset.get("source"),
+            "description": dataset.get("description"),
+            "train_size": dataset.get("train_size"),
+            "validation_size": dataset.get("validation_size"),
+        },
+        "params": run_info.get("params", {}),
+        # The exported SavedModel, measured by the gate; and the training report's figure.
+        "evaluation": {
+            "accuracy": gate["accuracy"],
+            "measured_on": gate["measured_on"],
+        },
+        "training_evaluation": {
+            "accuracy": run_evaluation.get("accuracy"),
+            "measured_on": run_evaluation.get("measured_on"),
+        },
+        "gate": gate,
+        "forced": forced,
+        "saved_model_sha256": sha256_file(saved_model_dir / SAVED_MODEL_FILE),
+    }
+
+
+def write_metadata(version_dir: Path, metadata: dict[str, Any]) -> Path:
+    path = metadata_path(version_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(metadata, indent=2, sort_keys=False) + "\n")
+    return path
+
+
+def read_metadata(version_dir: Path) -> dict[str, Any] | None:
+    """The metadata of a published version, or None when it has none (or it is unreadable)."""
+    try:
+        data = json.loads(metadata_path(version_dir).read_text())
+    except (OSError, json.JSONDecodeError):
+        return None
+    return data if isinstance(data, dict) else None

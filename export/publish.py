@@ -1,0 +1,174 @@
+"""Atomic, versioned publish of a training run into the model base path.
+
+The SavedModel is written into a non-numeric staging folder inside the base path (servers
+ignore it), flushed to disk, then renamed to its version number. rename(2) is atomic, and
+on Linux it fails when the target is a non-empty directory, so a server polling the base path
+only ever sees complete versions, and two exports racing for the same number both end with a
+version of their own: the loser takes the next number.
+"""
+
+import contextlib
+import errno
+import logging
+import os
+import shutil
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+import keras
+
+from export.errors import ExportError, GateRefusedError, VersionExistsError
+from export.gate import (
+    DEFAULT_MAX_REGRESSION_PP,
+    DEFAULT_MIN_ACCURACY,
+    judge,
+    published_accuracies,
+    saved_model_accuracy,
+)
+from export.metadata import ASSETS_EXTRA, build_metadata, write_metadata
+from export.run import held_out_data, read_run
+from export.signatures import write_saved_model
+from export.warmup import WARMUP_BATCH_SIZES, WARMUP_FILE, write_warmup_file
+
+STAGING_PREFIX = ".staging-"
+MAX_CLAIM_ATTEMPTS = 100
+
+log = logging.getLogger(__name__)
+
+
+def version_dirs(model_base_path: str | Path) -> dict[int, Path]:
+    """Published versions: the folders whose name is an integer (as TF Serving sees them)."""
+    base = Path(model_base_path)
+    if not base.is_dir():
+        return {}
+    return {
+        int(entry.name): entry
+        for entry in base.iterdir()
+        if entry.name.isascii() and entry.name.isdigit() and entry.is_dir()
+    }
+
+
+def published_versions(model_base_path: str | Path) -> list[int]:
+    return sorted(version_dirs(model_base_path))
+
+
+def _fsync_path(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def fsync_tree(root: Path) -> None:
+    """Flush every file, then every directory (deepest first), so the rename publishes data."""
+    for dirpath, _dirnames, filenames in os.walk(root, topdown=False):
+        for name in filenames:
+            _fsync_path(Path(dirpath) / name)
+        _fsync_path(Path(dirpath))
+
+
+def claim_version(
+    staging: Path, base: Path, requested: int | None, finalize: Callable[[int], None]
+) -> int:
+    """Rename `staging` to the requested or next free version; returns the version taken.
+
+    `finalize(version)` runs (and must flush) before each attempt, as the metadata records the
+    version number, which may change when another export wins the race for it.
+    """
+    for _attempt in range(MAX_CLAIM_ATTEMPTS):
+        version = (
+            requested if requested is not None else max(published_versions(base), default=0) + 1
+        )
+        finalize(version)
+        try:
+            os.rename(staging, base / str(version))
+        except OSError as exc:
+            if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST):
+                raise
+            if requested is not None:
+                raise VersionExistsError(
+                    f"version {version} already exists in {base}; it is never overwritten"
+                ) from exc
+            log.info("version %d was taken meanwhile; trying the next one", version)
+            continue
+        _fsync_path(base)
+        return version
+    raise ExportError(f"no free version in {base} after {MAX_CLAIM_ATTEMPTS} attempts")
+
+
+def _check_arguments(version: int | None, min_accuracy: float, max_regression: float) -> None:
+    if version is not None and version < 1:
+        raise ExportError(f"--version must be a positive integer, got {version}")
+    if not 0.0 <= min_accuracy <= 1.0:
+        raise ExportError(f"--min-accuracy is a fraction between 0 and 1, got {min_accuracy}")
+    if max_regression < 0:
+        raise ExportError(f"--max-regression is in percentage points, >= 0, got {max_regression}")
+
+
+def publish_run(
+    run_dir: str | Path,
+    model_base_path: str | Path,
+    version: int | None = None,
+    min_accuracy: float = DEFAULT_MIN_ACCURACY,
+    max_regression: float = DEFAULT_MAX_REGRESSION_PP,
+    force: bool = False,
+) -> int:
+    """Export, gate and publish the model of `run_dir`; returns the version published."""
+    _check_arguments(version, min_accuracy, max_regression)
+    run = read_run(run_dir)
+    base = Path(model_base_path)
+    base.mkdir(parents=True, exist_ok=True)
+    if version is not None and (base / str(version)).exists():
+        raise VersionExistsError(
+            f"version {version} already exists in {base}; it is never overwritten"
+        )
+    data = held_out_data(run)
+    model = keras.saving.load_model(run.model_path, compile=False)
+
+    staging = base / f"{STAGING_PREFIX}{uuid.uuid4().hex}"
+    staging.mkdir()
+    try:
+        write_saved_model(model, staging)
+        accuracy = saved_model_accuracy(staging, data)
+        published = published_accuracies(version_dirs(base), data)
+        result = judge(accuracy, published, data, min_accuracy, max_regression)
+        log.info(
+            "gate: accuracy %.4f on %d held-out images; best published: %s",
+            accuracy,
+            len(data.labels),
+            "none"
+            if result.best_published_version is None
+            else f"version {result.best_published_version} at {result.best_published_accuracy:.4f}",
+        )
+        if not result.passed:
+            if not force:
+                raise GateRefusedError(
+                    "quality gate refused the model: " + "; ".join(result.refusals)
+                )
+            log.warning("publishing despite the gate (--force): %s", "; ".join(result.refusals))
+        write_warmup_file(
+            staging / ASSETS_EXTRA / WARMUP_FILE, data.images[: max(WARMUP_BATCH_SIZES)]
+        )
+
+        def finalize(candidate: int) -> None:
+            metadata = build_metadata(
+                version=candidate,
+                run_info=run.info,
+                run_evaluation=run.evaluation,
+                run_dir=run.directory,
+                gate=result.as_dict(),
+                forced=force,
+                saved_model_dir=staging,
+            )
+            write_metadata(staging, metadata)
+            fsync_tree(staging)
+
+        published_version = claim_version(staging, base, version, finalize)
+    finally:
+        if staging.exists():
+            with contextlib.suppress(OSError):
+                shutil.rmtree(staging)
+    log.info("published version %d in %s", published_version, base)
+    return published_version

@@ -1,0 +1,65 @@
+"""The SavedModel signatures of the serving contract (DESIGN.md).
+
+serving_default: images float32 [-1, 28, 28, 1] -> probabilities float32 [-1, 10],
+                                                   classes int64 [-1]
+predict_images:  images float32 [-1, 784]       -> scores float32 [-1, 10]
+"""
+
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+SERVING_DEFAULT = "serving_default"
+PREDICT_IMAGES = "predict_images"
+INPUT_NAME = "images"
+IMAGE_SHAPE = (28, 28, 1)
+FLAT_SIZE = 28 * 28
+NUM_CLASSES = 10
+
+
+def write_saved_model(model: keras.Model, directory: Path) -> None:
+    """Write `model` as a SavedModel with the two contract signatures into `directory`.
+
+    ExportArchive (rather than a bare tf.Module) also tracks the seed variables of the
+    augmentation and dropout layers, which tf.saved_model.save would otherwise refuse.
+    """
+    archive = keras.export.ExportArchive()
+    archive.track(model)
+
+    def serving_default(images: tf.Tensor) -> dict[str, tf.Tensor]:
+        # training=False: in Keras 3 a call without it would run the augmentation layers.
+        probabilities = model(images, training=False)
+        classes = tf.argmax(probabilities, axis=1, output_type=tf.int64)
+        return {"probabilities": probabilities, "classes": classes}
+
+    def predict_images(images: tf.Tensor) -> dict[str, tf.Tensor]:
+        batch = tf.reshape(images, (-1, *IMAGE_SHAPE))
+        return {"scores": model(batch, training=False)}
+
+    archive.add_endpoint(
+        SERVING_DEFAULT,
+        serving_default,
+        input_signature=[tf.TensorSpec((None, *IMAGE_SHAPE), tf.float32, name=INPUT_NAME)],
+    )
+    archive.add_endpoint(
+        PREDICT_IMAGES,
+        predict_images,
+        input_signature=[tf.TensorSpec((None, FLAT_SIZE), tf.float32, name=INPUT_NAME)],
+    )
+    archive.write_out(str(directory), verbose=False)
+
+
+def predict_probabilities(
+    saved_model: object, images: np.ndarray, batch_size: int = 256
+) -> np.ndarray:
+    """Probabilities [N, 10] from the serving_default signature of a loaded SavedModel."""
+    signature = saved_model.signatures[SERVING_DEFAULT]  # type: ignore[attr-defined]
+    parts = [
+        signature(**{INPUT_NAME: tf.constant(images[start : start + batch_size])})[
+            "probabilities"
+        ].numpy()
+        for start in range(0, len(images), batch_size)
+    ]
+    return np.concatenate(parts) if parts else np.zeros((0, NUM_CLASSES), np.float32)
