@@ -54,15 +54,17 @@ def _int_list(text: str) -> list[int]:
 
 def run(args: argparse.Namespace) -> int:
     images = args.image or default_images()
-    target: Target = (
-        GrpcTarget(args.server, args.model_name, images)
-        if args.target == "grpc"
-        else HttpTarget(args.url, args.path, images)
-    )
+    grpc = args.target == "grpc"
+
+    def make_target() -> Target:
+        if grpc:
+            return GrpcTarget(args.server, args.model_name, images)
+        return HttpTarget(args.url, args.path, images)
+
     levels = [("closed", float(c)) for c in args.concurrency]
     if args.rate > 0:
         levels.append(("open", args.rate))
-    results = run_levels(target, levels, args.duration, args.warmup)
+    results = run_levels(make_target, levels, args.duration, args.warmup, uvloop=not grpc)
     print(report.results_table(results))
     where = args.server if args.target == "grpc" else args.url + args.path
     document = {
@@ -82,18 +84,36 @@ def run(args: argparse.Namespace) -> int:
     return 1 if any(r.errors for r in results) else 0
 
 
+# Cumulative CPU seconds of each observed server process, read before and after a level.
+CpuProbe = Callable[[], dict[str, float]]
+
+
 def run_levels(
+    make_target: Callable[[], Target],
+    levels: Sequence[tuple[str, float]],
+    duration: float,
+    warmup: float,
+    server_cpu: CpuProbe | None = None,
+    uvloop: bool = True,
+) -> list[LevelResult]:
+    """Warm up, then measure each (mode, level) in turn.
+
+    The target is made inside the event loop (gRPC channels belong to one loop). uvloop
+    makes the HTTP load generator cheaper; gRPC's asyncio support wants the default loop.
+    """
+
+    async def main() -> list[LevelResult]:
+        return await _run_levels(make_target(), levels, duration, warmup, server_cpu)
+
+    return (_uvloop_runner() if uvloop else asyncio.run)(main())
+
+
+async def _run_levels(
     target: Target,
     levels: Sequence[tuple[str, float]],
     duration: float,
     warmup: float,
-) -> list[LevelResult]:
-    """Warm up, then measure each (mode, level) in turn; uvloop when it is installed."""
-    return _event_loop_runner()(_run_levels(target, levels, duration, warmup))
-
-
-async def _run_levels(
-    target: Target, levels: Sequence[tuple[str, float]], duration: float, warmup: float
+    server_cpu: CpuProbe | None,
 ) -> list[LevelResult]:
     results = []
     try:
@@ -103,6 +123,7 @@ async def _run_levels(
             await warm_up(target, peak, warmup)
         for mode, level in levels:
             label = f"c={int(level)}" if mode == "closed" else f"rate={level:g}/s"
+            cpu_before = server_cpu() if server_cpu else {}
             result = await measure(
                 target,
                 mode=mode,
@@ -110,6 +131,12 @@ async def _run_levels(
                 duration=duration,
                 progress=_progress(label, duration),
             )
+            if server_cpu:
+                cpu_after = server_cpu()
+                result.server_cpu_percent = {
+                    name: round(100 * (cpu_after[name] - cpu_before[name]) / result.duration_s, 1)
+                    for name in cpu_before
+                }
             _status(
                 f"{label}: {result.throughput_rps:.0f} req/s, p50 {result.p50_ms:.2f} ms, "
                 f"{result.errors} errors\n"
@@ -145,7 +172,7 @@ def _status(text: str) -> None:
         sys.stderr.write(text)
 
 
-def _event_loop_runner() -> Callable[[Any], Any]:
+def _uvloop_runner() -> Callable[[Any], Any]:
     try:
         import uvloop
     except ImportError:

@@ -66,14 +66,15 @@ async def _predict_all(
     label: str | None,
 ) -> list[tuple[int, float, int] | str]:
     """Preprocess each image (a bad one is reported, not fatal); one Predict for the rest."""
-    from serving.gateway.preprocessing import PreprocessingError, preprocess
+    from serving.gateway.errors import RequestError
+    from serving.gateway.preprocessing import preprocess
 
     pixels: list[np.ndarray | str] = []
     for _, content in images:
         try:
             pixels.append(preprocess(content))
-        except PreprocessingError as exc:
-            pixels.append(str(exc))
+        except RequestError as exc:  # not an image, no ink, too many pixels: say which
+            pixels.append(exc.message)
     good = [p for p in pixels if not isinstance(p, str)]
     try:
         predictions = await client.classify(good, version, label) if good else []

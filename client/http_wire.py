@@ -63,12 +63,12 @@ class Connection:
 
     async def send(self, request: bytes) -> bytes:
         """Send one request and return the body of a 2xx answer; raise HttpError otherwise."""
-        if self._writer is None:
-            self._reader, self._writer = await asyncio.open_connection(
-                self._endpoint.host, self._endpoint.port
-            )
-        assert self._reader is not None
         try:
+            if self._writer is None:
+                self._reader, self._writer = await asyncio.open_connection(
+                    self._endpoint.host, self._endpoint.port
+                )
+            assert self._reader is not None
             self._writer.write(request)
             status, keep_alive, body = await _read_response(self._reader)
         except (OSError, asyncio.IncompleteReadError, ValueError) as exc:

@@ -47,6 +47,7 @@ class LevelResult:
     max_ms: float
     client_cpu_percent: float  # load generator CPU, percent of one core
     error_kinds: dict[str, int] = field(default_factory=dict)
+    server_cpu_percent: dict[str, float] = field(default_factory=dict)  # when observed
 
     @property
     def label(self) -> str:

@@ -57,9 +57,8 @@ def write_samples(
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for number, index in enumerate(pick_balanced(digits.labels, count, seed)):
-        content, extension = styles.render(digits.images[index], style, rng)
-        path = out / f"{number:03d}-digit-{digits.labels[index]}.{extension}"
-        path.write_bytes(content)
+        path = out / f"{number:03d}-digit-{digits.labels[index]}.{styles.EXTENSIONS[style]}"
+        path.write_bytes(styles.render(digits.images[index], style, rng))
         written.append(path)
     return written
 

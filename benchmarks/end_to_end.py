@@ -1,0 +1,245 @@
+"""End-to-end benchmark (`make bench`): four systems, the same uploads, one run.
+
+1. gateway: POST /predict with a PNG, through gRPC to the local model server (batching on);
+2. grpc: the model server directly, the same images preprocessed by the gateway's module;
+3. floor: the same FastAPI/uvicorn stack answering a constant JSON (no decode, no model);
+4. tutorial: a FastAPI endpoint calling the Keras model's `predict` for each request.
+
+Each system runs alone on the machine (the others are stopped) with the load generator in
+this process. Writes benchmarks/results/end_to_end.{json,png} and prints the goals as
+ratios, which are what count on a CPU shared with other work.
+
+Run: python -m benchmarks.end_to_end [--duration 8] [--concurrency 1,8,32,64]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from benchmarks.services import ROOT, free_port, group_cpu_seconds, service
+from client import report
+from client.bench import run_levels
+from client.loadgen import LevelResult, Target
+from client.samples import write_samples
+from client.targets import GrpcTarget, HttpTarget
+
+GOAL_CONCURRENCY = 32
+SHARED_TEST_SET = ROOT.parent / "shared" / "data" / "mnist-test"
+CONFIG = ROOT / "serving" / "config"
+UVICORN = ("-m", "uvicorn", "--host", "127.0.0.1", "--no-access-log", "--log-level", "warning")
+SYSTEMS = {
+    "gateway": "our gateway: upload → preprocess → gRPC → model server (batching on)",
+    "grpc": "model server directly over gRPC (preprocessed tensor, no gateway)",
+    "floor": "HTTP floor: FastAPI/uvicorn, same multipart upload, constant JSON",
+    "tutorial": "tutorial: FastAPI calling keras model.predict in-process per request",
+}
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model-base-path", type=Path, default=Path("models/mnist"))
+    parser.add_argument(
+        "--keras-model",
+        type=Path,
+        default=Path("runs/cnn/model.keras"),
+        help="for the tutorial app (default: the published SavedModel)",
+    )
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help=f"MNIST test IDX files (default: {SHARED_TEST_SET.name} if present)",
+    )
+    parser.add_argument("--uploads", type=int, default=32, help="distinct PNG digits sent")
+    parser.add_argument("--concurrency", default="1,8,32,64")
+    parser.add_argument("--duration", type=float, default=8.0, help="seconds per level")
+    parser.add_argument("--warmup", type=float, default=3.0)
+    parser.add_argument("--systems", default=",".join(SYSTEMS))
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/results/end_to_end"))
+    return parser.parse_args()
+
+
+def main() -> int:
+    args = parse_args()
+    versions = sorted(int(p.name) for p in args.model_base_path.glob("*") if p.name.isdigit())
+    if not versions:
+        sys.exit(f"error: no published version in {args.model_base_path}; run `make demo` first")
+    levels = [("closed", float(c)) for c in args.concurrency.split(",")]
+    wanted = args.systems.split(",")
+    work = Path(tempfile.mkdtemp(prefix="mnist-bench-"))
+    data_dir = args.data_dir or (SHARED_TEST_SET if SHARED_TEST_SET.is_dir() else None)
+    uploads = write_samples(work / "uploads", args.uploads, "plain", data_dir)
+    print(f"{len(uploads)} uploads (plain 28×28 PNG digits), logs in {work}", file=sys.stderr)
+
+    def measure(name: str, make: Callable[[], Target], pids: dict[str, int]) -> None:
+        if name not in wanted:
+            return
+        print(f"== {name}: {SYSTEMS[name]}", file=sys.stderr)
+
+        def cpu() -> dict[str, float]:
+            return {label: group_cpu_seconds(pid) for label, pid in pids.items()}
+
+        results[name] = run_levels(
+            make, levels, args.duration, args.warmup, cpu, uvloop=name != "grpc"
+        )
+
+    results: dict[str, list[LevelResult]] = {}
+    grpc_port, rest_port, http_port = free_port(), free_port(), free_port()
+    model_url = f"http://127.0.0.1:{rest_port}/v1/models/mnist"
+    with service(
+        "model_server",
+        model_server_command(args, grpc_port, rest_port),
+        model_url,
+        work,
+        ready_text=b"AVAILABLE",
+    ) as server_pid:
+        target = f"127.0.0.1:{grpc_port}"
+        measure("grpc", partial(GrpcTarget, target, "mnist", uploads), {"model_server": server_pid})
+        gateway_env = {"GATEWAY_MODEL_SERVER": target, "GATEWAY_PORT": str(http_port)}
+        url = f"http://127.0.0.1:{http_port}"
+        if "gateway" in wanted:
+            with service(
+                "gateway", ["-m", "serving.gateway"], f"{url}/readyz", work, gateway_env
+            ) as gateway_pid:
+                pids = {"gateway": gateway_pid, "model_server": server_pid}
+                measure("gateway", partial(HttpTarget, url, "/predict", uploads), pids)
+    for name, app, env in (
+        ("floor", "floor_app:app", {}),
+        ("tutorial", "tutorial_app:app", {"TUTORIAL_MODEL": tutorial_model(args, versions)}),
+    ):
+        if name not in wanted:
+            continue
+        port = free_port()
+        command = [*UVICORN, "--port", str(port), "--app-dir", "benchmarks/baselines", app]
+        url = f"http://127.0.0.1:{port}"
+        with service(name, command, f"{url}/openapi.json", work, env) as pid:
+            measure(name, partial(HttpTarget, url, "/predict", uploads), {name: pid})
+
+    document = summarize(args, results, [p.name for p in uploads], versions[-1])
+    report.write_json(args.out.with_suffix(".json"), document)
+    report.plot_latency_throughput(
+        results, args.out.with_suffix(".png"), "end to end, closed loop (same uploads)"
+    )
+    print_tables(results, document["goals"])
+    print(f"\nwrote {args.out.with_suffix('.json')} and {args.out.with_suffix('.png')}")
+    return 0
+
+
+def model_server_command(args: argparse.Namespace, grpc_port: int, rest_port: int) -> list[str]:
+    return [
+        *("-m", "serving.model_server", "--model_name", "mnist"),
+        *("--port", str(grpc_port), "--rest_api_port", str(rest_port)),
+        *("--model_base_path", str(args.model_base_path.resolve())),
+        *("--enable_batching", "--batching_parameters_file", str(CONFIG / "batching.config")),
+    ]
+
+
+def tutorial_model(args: argparse.Namespace, versions: list[int]) -> str:
+    if args.keras_model.is_file():
+        return str(args.keras_model.resolve())
+    return str((args.model_base_path / str(versions[-1])).resolve())
+
+
+def at(results: dict[str, list[LevelResult]], name: str, concurrency: int) -> LevelResult | None:
+    return next((r for r in results.get(name, []) if r.concurrency == concurrency), None)
+
+
+def goals(results: dict[str, list[LevelResult]]) -> list[dict[str, Any]]:
+    """The issue's three goals, as ratios and differences measured in this run."""
+    gateway, floor, tutorial = (at(results, n, GOAL_CONCURRENCY) for n in SYSTEMS if n != "grpc")
+    gateway_1, grpc_1 = at(results, "gateway", 1), at(results, "grpc", 1)
+    rows: list[dict[str, Any]] = []
+    if gateway and floor:
+        ratio = gateway.throughput_rps / floor.throughput_rps
+        rows.append(
+            _goal(
+                f"gateway / HTTP floor throughput, c={GOAL_CONCURRENCY}",
+                ratio,
+                ">=",
+                0.5,
+                f"{ratio:.2f}",
+            )
+        )
+    if gateway and tutorial:
+        ratio = gateway.throughput_rps / max(tutorial.throughput_rps, 1e-9)
+        rows.append(
+            _goal(
+                f"gateway / tutorial throughput, c={GOAL_CONCURRENCY}",
+                ratio,
+                ">=",
+                5.0,
+                f"{ratio:.1f}×",
+            )
+        )
+    if gateway_1 and grpc_1:
+        added = gateway_1.p50_ms - grpc_1.p50_ms
+        rows.append(
+            _goal(
+                "gateway p50 minus direct gRPC p50, c=1 (ms)", added, "<=", 2.0, f"{added:.2f} ms"
+            )
+        )
+    return rows
+
+
+def _goal(name: str, value: float, op: str, limit: float, shown: str) -> dict[str, Any]:
+    met = value >= limit if op == ">=" else value <= limit
+    return {
+        "goal": name,
+        "value": round(value, 3),
+        "shown": shown,
+        "target": f"{op} {limit:g}",
+        "met": met,
+    }
+
+
+def summarize(
+    args: argparse.Namespace,
+    results: dict[str, list[LevelResult]],
+    uploads: list[str],
+    version: int,
+) -> dict[str, Any]:
+    return {
+        "command": "python -m benchmarks.end_to_end " + " ".join(sys.argv[1:]),
+        "environment": report.environment(),
+        "note": "2-core machine whose CPU may be shared with other work: compare the ratios",
+        "model_version": version,
+        "uploads": uploads,
+        "duration_s": args.duration,
+        "warmup_s": args.warmup,
+        "systems": {
+            name: {"description": SYSTEMS[name], "levels": [r.to_json() for r in levels]}
+            for name, levels in results.items()
+        },
+        "goals": goals(results),
+    }
+
+
+def print_tables(results: dict[str, list[LevelResult]], goal_rows: list[dict[str, Any]]) -> None:
+    header = ["system", *report.COLUMNS, "server CPU"]
+    rows = [
+        [
+            name,
+            *report.level_row(r),
+            " ".join(f"{k} {v:.0f}%" for k, v in r.server_cpu_percent.items()),
+        ]
+        for name, levels in results.items()
+        for r in levels
+    ]
+    print("\n" + report.format_table(header, rows))
+    print(
+        "\n"
+        + report.format_table(
+            ["goal", "measured", "target", "met"],
+            [[g["goal"], g["shown"], g["target"], "yes" if g["met"] else "NO"] for g in goal_rows],
+        )
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
