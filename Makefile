@@ -22,11 +22,18 @@ system-deps:
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
 
+# Train and publish only when no version is published; serve in the background; try it.
 demo: setup
-	$(PY) -m training --model cnn --run-dir $(RUN_DIR) --seed 1 $(if $(wildcard $(RUN_DIR)/model.keras),--reuse,)
-	$(PY) -m export --run-dir $(RUN_DIR) --model-base-path $(MODEL_BASE_PATH) --if-none-published
-	$(PY) -m export --list --model-base-path $(MODEL_BASE_PATH)
-	@echo "Published into $(MODEL_BASE_PATH). Serving arrives with the model-server and gateway stages."
+	MODEL_BASE_PATH=$(MODEL_BASE_PATH) RUN_DIR=$(RUN_DIR) $(PY) scripts/demo.py start
+
+# Stop the demo's services by the process ids recorded in .run/ (standard library only).
+stop:
+	$(PYTHON) scripts/demo.py stop
+
+# End-to-end benchmark: writes benchmarks/results/end_to_end.{json,png}.
+bench: setup
+	MODEL_BASE_PATH=$(MODEL_BASE_PATH) RUN_DIR=$(RUN_DIR) $(PY) scripts/demo.py publish
+	$(PY) -m benchmarks.end_to_end --model-base-path $(MODEL_BASE_PATH)
 
 test: setup
 	$(PY) -m pytest

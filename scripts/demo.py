@@ -1,9 +1,10 @@
-"""The demo: `python scripts/demo.py start` (make demo) and `python scripts/demo.py stop`.
+"""The demo: `python scripts/demo.py start` (make demo), `stop` (make stop), `publish`.
 
 start: publishes a model if none is (training the CNN first), starts the local model server
 (batching on) and the gateway in the background with their output in log files, waits until
 the gateway is ready, writes sample images, sends them with the client and prints the URL.
 Whatever is already running or published is reused. stop: ends the recorded processes.
+publish: only the first step (make bench needs a model).
 
 Settings come from the environment so that tests can run a demo beside a real one:
 MODEL_BASE_PATH, RUN_DIR, DEMO_GRPC_PORT, DEMO_REST_PORT, DEMO_GATEWAY_PORT, DEMO_PID_DIR,
@@ -216,9 +217,9 @@ def group_alive(pgid: int) -> bool:
 
 def main() -> None:
     os.chdir(ROOT)  # relative settings mean the same to this script and to the services
-    actions = {"start": start, "stop": stop}
+    actions = {"start": start, "stop": stop, "publish": ensure_model}
     if len(sys.argv) != 2 or sys.argv[1] not in actions:
-        sys.exit("usage: python scripts/demo.py {start|stop}")
+        sys.exit("usage: python scripts/demo.py {start|stop|publish}")
     actions[sys.argv[1]]()
 
 
