@@ -1,0 +1,199 @@
+"""The server's operations, shared by the gRPC and REST front ends.
+
+Each takes a `ModelSpec` (name, and a version, a label or neither) and raises ServingError
+with TF Serving's status codes and messages; the front ends only translate wire formats.
+"""
+
+import asyncio
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import grpc
+import numpy as np
+from tensorflow_serving.apis import (
+    get_model_metadata_pb2,
+    get_model_status_pb2,
+    model_pb2,
+)
+
+from serving.model_server.batching import BatchScheduler
+from serving.model_server.config import BatchingOptions
+from serving.model_server.errors import ServingError, invalid_argument
+from serving.model_server.manager import ModelManager
+from serving.model_server.metrics import Metrics
+from serving.model_server.servable import Signature, TensorSpec
+
+Arrays = dict[str, np.ndarray]
+DEFAULT_SIGNATURE = "serving_default"
+SIGNATURE_DEF_FIELD = "signature_def"
+
+
+@dataclass(frozen=True)
+class Prediction:
+    model_name: str
+    version: int
+    signature_name: str
+    outputs: Arrays
+
+
+def _version_of(spec: model_pb2.ModelSpec) -> int | None:
+    return spec.version.value if spec.HasField("version") else None
+
+
+def _select_outputs(signature: Signature, output_filter: list[str]) -> list[str]:
+    if not output_filter:
+        return list(signature.outputs)
+    seen: set[str] = set()
+    for alias in output_filter:
+        if alias not in signature.outputs:
+            raise invalid_argument(
+                f"output tensor alias not found in signature: {alias} Outputs expected to be "
+                f"in the set {{{','.join(sorted(signature.outputs))}}}."
+            )
+        if alias in seen:
+            raise invalid_argument(f"duplicate output tensor alias: {alias}")
+        seen.add(alias)
+    return output_filter
+
+
+class ModelService:
+    """Predict, metadata and status over the versions the manager holds."""
+
+    def __init__(
+        self,
+        manager: ModelManager,
+        metrics: Metrics,
+        batching: BatchingOptions | None,
+        model_threads: int,
+    ):
+        self.manager = manager
+        self.metrics = metrics
+        self._executor = ThreadPoolExecutor(model_threads, thread_name_prefix="model")
+        self._batcher = (
+            BatchScheduler(batching, self._executor, self._record_batch) if batching else None
+        )
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    # ---- Predict ---------------------------------------------------------------------------
+
+    async def predict(
+        self,
+        spec: model_pb2.ModelSpec,
+        inputs: Arrays,
+        output_filter: list[str],
+        entrypoint: str,
+        timeout: float | None = None,
+    ) -> Prediction:
+        started = time.perf_counter()
+        labels = {"model_name": spec.name, "version": "", "signature": spec.signature_name}
+        try:
+            with self.manager.acquire(spec.name, _version_of(spec), spec.version_label) as held:
+                labels["version"] = str(held.version)
+                signature = held.servable.signature(spec.signature_name)
+                labels["signature"] = signature.name
+                rows = signature.check_inputs(inputs)
+                wanted = _select_outputs(signature, output_filter)
+                key = (spec.name, held.version, signature.name)
+                outputs = await asyncio.wait_for(self._run(key, signature, inputs, rows), timeout)
+            result = Prediction(
+                spec.name, held.version, signature.name, {k: outputs[k] for k in wanted}
+            )
+        except TimeoutError as exc:
+            self._count(labels, "DEADLINE_EXCEEDED")
+            raise ServingError(grpc.StatusCode.DEADLINE_EXCEEDED, "Deadline Exceeded") from exc
+        except ServingError as exc:
+            self._count(labels, exc.code_name)
+            raise
+        self._count(labels, "OK")
+        self.metrics.request_latency.observe(
+            (time.perf_counter() - started) * 1e6,
+            model_name=spec.name,
+            API="predict",
+            entrypoint=entrypoint,
+            version=labels["version"],
+        )
+        return result
+
+    async def _run(
+        self, key: tuple[str, int, str], signature: Signature, inputs: Arrays, rows: int
+    ) -> Arrays:
+        if self._batcher is not None:
+            return await self._batcher.run(key, signature, inputs, rows)
+        started = time.perf_counter()
+        loop = asyncio.get_running_loop()
+        outputs = await loop.run_in_executor(self._executor, signature.run, inputs)
+        self._record_run(key, (time.perf_counter() - started) * 1e6)
+        return outputs
+
+    def _record_batch(self, key: tuple[str, int, str], rows: int, micros: float) -> None:
+        name, version, signature = key
+        self.metrics.processed_batch_size.observe(
+            rows, model_name=name, version=str(version), signature=signature
+        )
+        self._record_run(key, micros)
+
+    def _record_run(self, key: tuple[str, int, str], micros: float) -> None:
+        name, version, signature = key
+        self.metrics.runtime_latency.observe(
+            micros,
+            model_name=name,
+            API="predict",
+            runtime="TF2",
+            version=str(version),
+            signature=signature,
+        )
+
+    def _count(self, labels: dict[str, str], status: str) -> None:
+        self.metrics.request_count.inc(1, status=status, **labels)
+
+    def input_specs(self, spec: model_pb2.ModelSpec) -> dict[str, TensorSpec]:
+        """What REST needs to type JSON values, as TF Serving's GetInfoMap."""
+        with self.manager.acquire(spec.name, _version_of(spec), spec.version_label) as held:
+            name = spec.signature_name or DEFAULT_SIGNATURE
+            signature = held.servable.signatures.get(name)
+            if signature is None:
+                raise invalid_argument(
+                    f'Serving signature name: "{name}" not found in signature def'
+                )
+            return signature.inputs
+
+    # ---- GetModelMetadata ------------------------------------------------------------------
+
+    def metadata(
+        self, request: get_model_metadata_pb2.GetModelMetadataRequest
+    ) -> get_model_metadata_pb2.GetModelMetadataResponse:
+        if not request.metadata_field:
+            raise invalid_argument(
+                "GetModelMetadataRequest must specify at least one metadata_field"
+            )
+        for field in request.metadata_field:
+            if field != SIGNATURE_DEF_FIELD:
+                raise invalid_argument(f"Metadata field {field} is not supported")
+        spec = request.model_spec
+        with self.manager.acquire(spec.name, _version_of(spec), spec.version_label) as held:
+            response = get_model_metadata_pb2.GetModelMetadataResponse()
+            response.model_spec.name = spec.name
+            response.model_spec.version.value = held.version
+            signature_map = get_model_metadata_pb2.SignatureDefMap()
+            for name, definition in held.servable.signature_defs.items():
+                signature_map.signature_def[name].CopyFrom(definition)
+            response.metadata[SIGNATURE_DEF_FIELD].Pack(signature_map)
+            return response
+
+    # ---- GetModelStatus --------------------------------------------------------------------
+
+    def status(
+        self, request: get_model_status_pb2.GetModelStatusRequest
+    ) -> get_model_status_pb2.GetModelStatusResponse:
+        if not request.HasField("model_spec"):
+            raise invalid_argument("Missing ModelSpec")
+        spec = request.model_spec
+        response = get_model_status_pb2.GetModelStatusResponse()
+        for entry in self.manager.status(spec.name, _version_of(spec), spec.version_label):
+            status = response.model_version_status.add(version=entry.version, state=entry.state)
+            status.status.error_code = entry.error_code.value[0]
+            status.status.error_message = entry.error_message
+        return response

@@ -1,0 +1,50 @@
+"""TensorProto <-> numpy, fast for the dense numeric tensors a model server moves."""
+
+import numpy as np
+import tensorflow as tf
+from tensorflow.core.framework import tensor_shape_pb2, types_pb2
+from tensorflow.core.framework.tensor_pb2 import TensorProto
+
+from serving.model_server.errors import invalid_argument
+
+# dtypes whose bytes go straight into tensor_content.
+_NUMPY_BY_DTYPE: dict[int, np.dtype] = {
+    types_pb2.DT_FLOAT: np.dtype(np.float32),
+    types_pb2.DT_DOUBLE: np.dtype(np.float64),
+    types_pb2.DT_INT32: np.dtype(np.int32),
+    types_pb2.DT_INT64: np.dtype(np.int64),
+    types_pb2.DT_UINT8: np.dtype(np.uint8),
+    types_pb2.DT_INT8: np.dtype(np.int8),
+    types_pb2.DT_INT16: np.dtype(np.int16),
+    types_pb2.DT_BOOL: np.dtype(np.bool_),
+}
+_DTYPE_BY_NUMPY = {value: key for key, value in _NUMPY_BY_DTYPE.items()}
+
+
+def dtype_name(dtype: int) -> str:
+    return str(types_pb2.DataType.Name(dtype))
+
+
+def to_ndarray(proto: TensorProto, alias: str) -> np.ndarray:
+    """Decodes a request tensor; a malformed one is INVALID_ARGUMENT naming the input."""
+    shape = tuple(dim.size for dim in proto.tensor_shape.dim)
+    dtype = _NUMPY_BY_DTYPE.get(proto.dtype)
+    try:
+        if proto.tensor_content and dtype is not None:
+            return np.frombuffer(proto.tensor_content, dtype=dtype).reshape(shape)
+        return np.asarray(tf.make_ndarray(proto))
+    except (ValueError, TypeError) as exc:
+        raise invalid_argument(f"tensor parsing error: {alias}: {exc}") from exc
+
+
+def to_proto(array: np.ndarray) -> TensorProto:
+    dtype = _DTYPE_BY_NUMPY.get(array.dtype)
+    if dtype is None:
+        proto: TensorProto = tf.make_tensor_proto(array)
+        return proto
+    shape = tensor_shape_pb2.TensorShapeProto(
+        dim=[tensor_shape_pb2.TensorShapeProto.Dim(size=size) for size in array.shape]
+    )
+    return TensorProto(
+        dtype=dtype, tensor_shape=shape, tensor_content=np.ascontiguousarray(array).tobytes()
+    )
