@@ -5,3 +5,4 @@ so that any test can ask for it by name.
 """
 
 from tests.fixtures.models import published_model, trained_run  # noqa: F401
+from tests.fixtures.servers import model_server  # noqa: F401
