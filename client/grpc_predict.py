@@ -11,12 +11,14 @@ import asyncio
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import grpc
 import numpy as np
 
 from client.report import format_table
+from serving.tfs_api import predict_pb2
+from serving.tfs_api.stubs import PredictionServiceStub
+from serving.tfs_api.tensors import make_ndarray, make_tensor_proto
 
 INPUT = "images"  # the serving_default signature of DESIGN.md
 OUTPUT = "probabilities"
@@ -88,35 +90,29 @@ class PredictClient:
     """One channel, `Predict` with a deadline, gRPC errors turned into ModelServerError."""
 
     def __init__(self, server: str, model_name: str, timeout: float = 10.0) -> None:
-        from serving.gateway import tfs_api
-
-        self._api = tfs_api
         self._server = server
         self._model_name = model_name
         self._timeout = timeout
         self._channel = grpc.aio.insecure_channel(server)
-        self._stub = tfs_api.PredictionServiceStub(self._channel)
+        self._stub = PredictionServiceStub(self._channel)
 
     def build_request(
         self, pixels: Sequence[np.ndarray], version: int | None = None, label: str | None = None
-    ) -> Any:
+    ) -> predict_pb2.PredictRequest:
         """A PredictRequest for float32 [28, 28] images in 0..1 (the preprocessed uploads)."""
         batch = np.stack(pixels).astype(np.float32).reshape(-1, 28, 28, 1)
-        request = self._api.PredictRequest()
+        request = predict_pb2.PredictRequest()
         request.model_spec.name = self._model_name
         request.model_spec.signature_name = "serving_default"
         if version is not None:
             request.model_spec.version.value = version
         elif label:
             request.model_spec.version_label = label
-        tensor = request.inputs[INPUT]
-        tensor.dtype = self._api.DT_FLOAT
-        tensor.tensor_shape.dim.extend(self._api.TensorShapeProto.Dim(size=n) for n in batch.shape)
-        tensor.tensor_content = batch.tobytes()
+        request.inputs[INPUT].CopyFrom(make_tensor_proto(batch))
         request.output_filter.append(OUTPUT)
         return request
 
-    async def predict(self, request: Any) -> Any:
+    async def predict(self, request: predict_pb2.PredictRequest) -> predict_pb2.PredictResponse:
         try:
             return await self._stub.Predict(request, timeout=self._timeout)
         except grpc.aio.AioRpcError as exc:
@@ -127,13 +123,7 @@ class PredictClient:
     ) -> list[tuple[int, float, int]]:
         """(digit, confidence, version) per image."""
         response = await self.predict(self.build_request(pixels, version, label))
-        output = response.outputs[OUTPUT]
-        shape = [d.size for d in output.tensor_shape.dim]
-        probabilities = (
-            np.frombuffer(output.tensor_content, dtype=np.float32)
-            if output.tensor_content
-            else np.asarray(output.float_val, dtype=np.float32)
-        ).reshape(shape)
+        probabilities = make_ndarray(response.outputs[OUTPUT])
         served = response.model_spec.version.value
         return [(int(p.argmax()), float(p.max()), served) for p in probabilities]
 

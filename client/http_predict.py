@@ -15,7 +15,11 @@ from client.report import format_table
 
 
 class GatewayError(Exception):
-    """The gateway cannot be reached or refused a request; the message says which and why."""
+    """The gateway refused a request (or the file cannot be read); the message says why."""
+
+
+class GatewayUnreachable(GatewayError):
+    """No gateway answers at the URL: no point in sending the other files."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -39,10 +43,10 @@ def run(args: argparse.Namespace) -> int:
         for image in args.images:
             try:
                 answer = predict_file(http, image, params)
+            except GatewayUnreachable as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                return 2
             except GatewayError as exc:
-                if exc.__cause__ is not None and isinstance(exc.__cause__, httpx.TransportError):
-                    print(f"error: {exc}", file=sys.stderr)
-                    return 2  # the gateway is down: no point in trying the other files
                 failed = True
                 answers.append({"file": str(image), "error": str(exc)})
                 rows.append([str(image), "-", "-", "-", f"error: {exc}"])
@@ -65,8 +69,10 @@ def predict_file(http: httpx.Client, image: Path, params: dict[str, Any]) -> dic
     mime = mimetypes.guess_type(image.name)[0] or "application/octet-stream"
     try:
         response = http.post("/predict", params=params, files={"file": (image.name, content, mime)})
+    except httpx.TimeoutException as exc:
+        raise GatewayError(f"no answer from {http.base_url} within {http.timeout.read} s") from exc
     except httpx.TransportError as exc:
-        raise GatewayError(
+        raise GatewayUnreachable(
             f"cannot reach the gateway at {http.base_url} ({type(exc).__name__}: {exc}); "
             "is it running? `make demo` starts it"
         ) from exc
@@ -87,4 +93,5 @@ def error_message(response: httpx.Response) -> str:
 
 def _summary(answer: dict[str, Any]) -> list[str]:
     prediction = answer["predictions"][0]
-    return [str(prediction["digit"]), f"{prediction['confidence']:.3f}", str(answer["version"])]
+    version = str(answer["model_version"])
+    return [str(prediction["digit"]), f"{prediction['confidence']:.3f}", version]

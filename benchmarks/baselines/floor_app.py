@@ -11,10 +11,13 @@ from typing import Any
 
 from fastapi import FastAPI, UploadFile
 
+# The size and shape of the gateway's answer, so that both serialize the same amount.
 ANSWER: dict[str, Any] = {
-    "model": "mnist",
-    "version": 1,
+    "model_name": "mnist",
+    "model_version": 1,
+    "request_id": "0" * 32,
     "predictions": [{"digit": 7, "confidence": 0.99, "probabilities": [0.001] * 10}],
+    "timings": {"preprocess_ms": 0.0, "inference_ms": 0.0},
 }
 
 app = FastAPI(title="HTTP floor")
