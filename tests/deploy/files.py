@@ -1,0 +1,36 @@
+"""Paths of the deployment files, and the tools that check them (found, not assumed)."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tomllib
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+COMPOSE_FILE = REPO / "docker-compose.yml"
+COMPOSE_CPU_FILE = REPO / "docker-compose.cpu.yml"
+COMPOSE_SCHEMA = Path(__file__).parent / "schemas" / "compose-spec.json"
+SERVING_CONFIG = REPO / "serving" / "config"
+PROMETHEUS_CONFIG = REPO / "deploy" / "prometheus" / "prometheus.yml"
+TRAINER_SCRIPT = REPO / "deploy" / "trainer" / "train_and_publish.sh"
+DOCKERFILES = (REPO / "training" / "Dockerfile", REPO / "serving" / "gateway" / "Dockerfile")
+K8S = REPO / "k8s"
+K8S_OVERLAYS = {"gpu": K8S / "overlays" / "gpu", "cpu": K8S / "overlays" / "cpu"}
+
+# The contract's ports (DESIGN.md) and model name.
+GRPC_PORT, REST_PORT, GATEWAY_PORT = 8500, 8501, 8000
+MODEL_NAME = "mnist"
+
+
+def project_version() -> str:
+    with (REPO / "pyproject.toml").open("rb") as f:
+        return str(tomllib.load(f)["project"]["version"])
+
+
+def find_tool(name: str) -> str | None:
+    """A tool installed in this virtualenv (pip's console scripts) first, then on PATH."""
+    beside = Path(sys.executable).parent / name
+    if beside.is_file():
+        return str(beside)
+    return shutil.which(name)
