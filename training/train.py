@@ -55,7 +55,7 @@ class Hyperparameters:
 DEFAULTS = {
     "linear": Hyperparameters(epochs=30, batch_size=64, learning_rate=0.003),
     "mlp": Hyperparameters(epochs=40, batch_size=64, learning_rate=0.001),
-    "cnn": Hyperparameters(epochs=40, batch_size=64, learning_rate=0.003),
+    "cnn": Hyperparameters(epochs=30, batch_size=64, learning_rate=0.003),
 }
 
 
