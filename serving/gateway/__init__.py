@@ -1,1 +1,1 @@
-"""serving/gateway stage."""
+"""The FastAPI gateway: uploads in, digits out, TF Serving over gRPC behind it."""

@@ -1,0 +1,41 @@
+"""Typed dependencies of the routes: settings, the predictor, the request id."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+
+from serving.gateway.errors import BadVersionSelector
+from serving.gateway.predictor import Predictor as PredictorClient
+from serving.gateway.predictor import VersionSelector
+from serving.gateway.settings import Settings
+
+
+def get_app_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_predictor(request: Request) -> PredictorClient:
+    return request.app.state.predictor
+
+
+def get_request_id(request: Request) -> str:
+    return request.scope.get("state", {}).get("request_id", "")
+
+
+def get_version_selector(
+    version: Annotated[int | None, Query(ge=1, description="pin a model version")] = None,
+    label: Annotated[
+        str | None, Query(min_length=1, max_length=64, description="pin a version label")
+    ] = None,
+) -> VersionSelector:
+    if version is not None and label is not None:
+        raise BadVersionSelector("give either `version` or `label`, not both")
+    return VersionSelector(version=version, label=label)
+
+
+AppSettings = Annotated[Settings, Depends(get_app_settings)]
+Predictor = Annotated[PredictorClient, Depends(get_predictor)]
+RequestId = Annotated[str, Depends(get_request_id)]
+Selector = Annotated[VersionSelector, Depends(get_version_selector)]

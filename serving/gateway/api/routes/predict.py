@@ -1,0 +1,81 @@
+"""POST /predict: images in, digits out."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+
+from serving.gateway.api.deps import AppSettings, Predictor, RequestId, Selector
+from serving.gateway.inference import run_prediction
+from serving.gateway.schemas import ErrorResponse, PredictionResponse
+from serving.gateway.uploads import read_images
+
+router = APIRouter(tags=["predict"])
+
+# The body is read by hand (multipart or raw image), so describe it for /docs here.
+REQUEST_BODY: dict[str, Any] = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "properties": {
+                    "file": {
+                        "type": "array",
+                        "items": {"type": "string", "format": "binary"},
+                        "description": "one or more images (repeat the field for a batch)",
+                    }
+                },
+                "required": ["file"],
+            }
+        },
+        "image/png": {"schema": {"type": "string", "format": "binary"}},
+        "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
+    },
+}
+ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorResponse, "description": description}
+    for status, description in {
+        404: "unknown model, version or label",
+        413: "upload, pixel or image-count limit exceeded",
+        415: "not an image, or a format not accepted",
+        422: "no image, corrupt image, blank image, or bad parameters",
+        502: "the model server rejected the gateway's request",
+        503: "model server unreachable (see Retry-After)",
+        504: "model server deadline exceeded",
+    }.items()
+}
+
+
+@router.post(
+    "/predict",
+    response_model=PredictionResponse,
+    responses=ERRORS,
+    openapi_extra={"requestBody": REQUEST_BODY},
+    summary="Recognize the digit in one or more images",
+)
+async def predict(
+    request: Request,
+    settings: AppSettings,
+    predictor: Predictor,
+    selector: Selector,
+    request_id: RequestId,
+    include_input: Annotated[
+        bool, Query(description="also return the 28×28 image the model saw")
+    ] = False,
+) -> PredictionResponse:
+    """PNG, JPEG, GIF, BMP, WebP or TIFF; any size up to the limits; either polarity.
+
+    Example: `curl -F file=@digit.png http://localhost:8000/predict`, or
+    `curl -H 'Content-Type: image/png' --data-binary @digit.png http://localhost:8000/predict`.
+    """
+    images = await read_images(request, settings)
+    return await run_prediction(
+        predictor,
+        images,
+        selector,
+        max_pixels=settings.max_pixels,
+        request_id=request_id,
+        include_input=include_input,
+    )

@@ -1,0 +1,123 @@
+"""The gateway's exceptions, and the one table mapping them to HTTP.
+
+    GatewayError                       (500, never raised on purpose: the base)
+    ├── RequestError                   a client's request we refuse
+    │   ├── NoImage                    422  no `file` field, or an empty body
+    │   ├── TooManyImages              413  more files than GATEWAY_MAX_IMAGES
+    │   ├── UploadTooLarge             413  body over GATEWAY_MAX_UPLOAD_BYTES (while streaming)
+    │   ├── ImageTooLarge              413  more pixels than GATEWAY_MAX_PIXELS (before decode)
+    │   ├── UnsupportedImage           415  not an image, or a format we do not accept
+    │   ├── CorruptImage               422  truncated or damaged image data
+    │   ├── NoInk                      422  a blank image: nothing to recognize
+    │   └── BadVersionSelector         422  both `version` and `label` given
+    └── UpstreamError                  the model server could not answer
+        ├── ModelNotFound              404  unknown model, version or label
+        ├── UpstreamUnavailable        503  unreachable (with Retry-After)
+        ├── UpstreamTimeout            504  deadline exceeded
+        └── UpstreamRejected           502  INVALID_ARGUMENT etc.: our request was wrong (our bug)
+
+Every error body is {"error": {"code": ..., "message": ...}}; messages name the limit or
+the cause, never internals.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class GatewayError(Exception):
+    code: ClassVar[str] = "internal"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class RequestError(GatewayError):
+    code = "bad_request"
+
+
+class NoImage(RequestError):
+    code = "no_image"
+
+
+class TooManyImages(RequestError):
+    code = "too_many_images"
+
+
+class UploadTooLarge(RequestError):
+    code = "upload_too_large"
+
+
+class ImageTooLarge(RequestError):
+    code = "image_too_large"
+
+
+class UnsupportedImage(RequestError):
+    code = "unsupported_image"
+
+
+class CorruptImage(RequestError):
+    code = "corrupt_image"
+
+
+class NoInk(RequestError):
+    code = "no_ink"
+
+
+class BadVersionSelector(RequestError):
+    code = "bad_version_selector"
+
+
+class UpstreamError(GatewayError):
+    code = "upstream_error"
+
+
+class ModelNotFound(UpstreamError):
+    code = "model_not_found"
+
+
+class UpstreamUnavailable(UpstreamError):
+    code = "model_server_unavailable"
+
+
+class UpstreamTimeout(UpstreamError):
+    code = "model_server_timeout"
+
+
+class UpstreamRejected(UpstreamError):
+    code = "model_server_rejected_request"
+
+
+# The one place exceptions become HTTP status codes; a subclass not listed takes its
+# nearest listed base's status.
+HTTP_STATUS: dict[type[GatewayError], int] = {
+    GatewayError: 500,
+    RequestError: 400,
+    NoImage: 422,
+    TooManyImages: 413,
+    UploadTooLarge: 413,
+    ImageTooLarge: 413,
+    UnsupportedImage: 415,
+    CorruptImage: 422,
+    NoInk: 422,
+    BadVersionSelector: 422,
+    UpstreamError: 502,
+    ModelNotFound: 404,
+    UpstreamUnavailable: 503,
+    UpstreamTimeout: 504,
+    UpstreamRejected: 502,
+}
+RETRY_AFTER_SECONDS = {UpstreamUnavailable: 1}
+
+
+def http_status(exc: GatewayError) -> int:
+    return next(HTTP_STATUS[cls] for cls in type(exc).__mro__ if cls in HTTP_STATUS)
+
+
+def retry_after(exc: GatewayError) -> int | None:
+    return next((s for cls, s in RETRY_AFTER_SECONDS.items() if isinstance(exc, cls)), None)
+
+
+def error_body(code: str, message: str) -> dict[str, dict[str, str]]:
+    return {"error": {"code": code, "message": message}}

@@ -1,0 +1,49 @@
+"""Assembles the gateway's FastAPI app; nothing else lives here."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from serving.gateway.api.handlers import install_error_handlers
+from serving.gateway.api.routes import health, metrics, models, predict, web
+from serving.gateway.middleware import BodySizeLimitMiddleware, RequestObservationMiddleware
+from serving.gateway.predictor import GrpcPredictor, Predictor
+from serving.gateway.settings import Settings, get_settings
+
+DESCRIPTION = """Handwritten-digit recognition in front of TensorFlow Serving.
+
+POST an image (any size, dark or light ink) to `/predict`; the gateway preprocesses it the
+way MNIST was made and asks the model server over gRPC. Draw a digit at `/`.
+"""
+
+
+def create_app(settings: Settings | None = None, predictor: Predictor | None = None) -> FastAPI:
+    """The app; `predictor` replaces the gRPC client (tests pass a FakePredictor)."""
+    settings = settings or get_settings()
+    logging.basicConfig(level=settings.log_level.upper())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # One channel per worker, opened and closed with the app (never at import time).
+        app.state.predictor = predictor or GrpcPredictor(
+            settings.model_server, settings.model_name, settings.rpc_timeout_seconds
+        )
+        try:
+            yield
+        finally:
+            await app.state.predictor.close()
+
+    app = FastAPI(title="MNIST gateway", description=DESCRIPTION, lifespan=lifespan)
+    app.state.settings = settings
+    install_error_handlers(app)
+    for module in (predict, health, models, metrics, web):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="static")
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_upload_bytes)
+    app.add_middleware(RequestObservationMiddleware)  # outermost: sees every answer
+    return app

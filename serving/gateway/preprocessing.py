@@ -1,0 +1,165 @@
+"""Uploaded image bytes to the model's input, the way MNIST itself was made.
+
+Pure functions on bytes and numpy arrays (Pillow and numpy only, no TensorFlow), shared
+by the gateway and the clients. The steps:
+
+1. decode: PNG, JPEG, GIF (first frame), BMP, WebP or TIFF; the pixel limit is checked on
+   the header, before the pixels are decoded; EXIF orientation applied;
+2. grayscale, with transparency composited onto white;
+3. polarity: the ink is whichever extreme lies further from the background (the median of
+   the border), so dark-on-light images are inverted to MNIST's light-on-dark;
+4. normalise: background to 0, ink peak to 1, and a floor at a few standard deviations of
+   the background's noise (paper texture, JPEG ringing) cut to 0;
+5. crop to the ink's bounding box (specks removed by a median filter on large images),
+   scale the longer side to 20 px with anti-aliasing, keep the aspect ratio;
+6. paste in a 28×28 field and shift the centre of mass to the centre (MNIST's procedure;
+   the centre measured on MNIST digits is (14.0, 14.0) in pixel indices).
+
+A 28×28 upload is already at the model's resolution: it skips step 5 (resampling would
+only blur it), so MNIST's own digits pass through unchanged.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
+
+from serving.gateway.errors import CorruptImage, ImageTooLarge, NoImage, NoInk, UnsupportedImage
+
+ALLOWED_FORMATS = ("PNG", "JPEG", "GIF", "BMP", "WEBP", "TIFF")
+FIELD_SIZE = 28  # MNIST's image side
+DIGIT_BOX = 20  # MNIST's digits fit a 20×20 box inside the field
+CENTRE = 14.0  # mean centre of mass of MNIST digits, in pixel indices
+BORDER_FRACTION = 0.05  # outer band whose median is the background level
+MIN_CONTRAST = 40.0  # grey levels (of 255) between background and ink, else "no ink"
+NOISE_FLOOR_SIGMAS = 4.0  # background noise below this many std devs is not ink
+MAX_NOISE_FLOOR = 0.3
+SPECKLE_FILTER_MIN_SIDE = 64  # median-filter the ink mask of images at least this large
+DEFAULT_MAX_PIXELS = 25_000_000
+
+
+def decode(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
+    """Decode an upload, refusing other formats and oversized images before the full decode."""
+    if not data:
+        raise NoImage("the image is empty (0 bytes)")
+    try:
+        with warnings.catch_warnings():
+            # We enforce our own pixel limit below; Pillow's warning would only be noise.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS)
+    except Image.DecompressionBombError as exc:
+        raise ImageTooLarge(f"image exceeds the pixel limit of {max_pixels:,}: {exc}") from exc
+    except UnidentifiedImageError as exc:
+        raise UnsupportedImage(
+            f"not an image in an accepted format ({', '.join(ALLOWED_FORMATS)})"
+        ) from exc
+    width, height = image.size
+    if width * height > max_pixels:
+        raise ImageTooLarge(
+            f"image is {width}×{height} = {width * height:,} pixels, "
+            f"over the pixel limit of {max_pixels:,}"
+        )
+    try:
+        image.load()
+        return ImageOps.exif_transpose(image)
+    except (OSError, SyntaxError, ValueError) as exc:  # Pillow's truncated/corrupt signals
+        raise CorruptImage(f"the {image.format} image is truncated or corrupt: {exc}") from exc
+
+
+def to_grayscale(image: Image.Image) -> np.ndarray:
+    """float32 grey levels 0..255, transparency composited onto white."""
+    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        values = np.asarray(image, dtype=np.float32)
+        top = 65535.0 if image.mode.startswith("I;16") else max(float(values.max()), 1.0)
+        return np.clip(values * (255.0 / top), 0, 255)
+    if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
+        rgba = image.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        image = Image.alpha_composite(white, rgba)
+    return np.asarray(image.convert("L"), dtype=np.float32)
+
+
+def border_values(gray: np.ndarray) -> np.ndarray:
+    band = max(1, round(min(gray.shape) * BORDER_FRACTION))
+    return np.concatenate(
+        [gray[:band].ravel(), gray[-band:].ravel(), gray[:, :band].ravel(), gray[:, -band:].ravel()]
+    )
+
+
+def normalise_ink(gray: np.ndarray) -> np.ndarray:
+    """Light ink on a 0 background, scaled 0..1, background noise cut off."""
+    background = float(np.median(border_values(gray)))
+    if background - float(gray.min()) > float(gray.max()) - background:
+        gray = 255.0 - gray  # dark ink on light paper
+        background = 255.0 - background
+    contrast = float(gray.max()) - background
+    if contrast < MIN_CONTRAST:
+        raise NoInk(
+            f"no digit found: the image is blank (ink contrast {contrast:.0f} of 255, "
+            f"at least {MIN_CONTRAST:.0f} needed)"
+        )
+    ink = np.clip((gray - background) / contrast, 0.0, 1.0)
+    noise = float(np.std(np.clip(border_values(gray) - background, 0, None) / contrast))
+    floor = min(NOISE_FLOOR_SIGMAS * noise, MAX_NOISE_FLOOR)
+    if floor > 0:
+        ink = np.clip((ink - floor) / (1.0 - floor), 0.0, 1.0)
+    return ink.astype(np.float32)
+
+
+def ink_bounding_box(ink: np.ndarray) -> tuple[slice, slice]:
+    mask = ink > 0
+    if min(ink.shape) >= SPECKLE_FILTER_MIN_SIDE:
+        as_image = Image.fromarray((mask * 255).astype(np.uint8))
+        mask = np.asarray(as_image.filter(ImageFilter.MedianFilter(3))) > 0
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    if rows.size == 0:
+        raise NoInk("no digit found: only isolated specks of ink")
+    return slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1)
+
+
+def fit_digit_box(digit: np.ndarray) -> np.ndarray:
+    """Scale so the longer side is DIGIT_BOX pixels, keeping the aspect ratio."""
+    height, width = digit.shape
+    scale = DIGIT_BOX / max(height, width)
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    resized = Image.fromarray(digit, mode="F").resize(size, Image.Resampling.LANCZOS)
+    return np.clip(np.asarray(resized, dtype=np.float32), 0.0, 1.0)
+
+
+def centre_by_mass(digit: np.ndarray) -> np.ndarray:
+    """Place in a 28×28 field with the centre of mass at CENTRE (integer shift, as MNIST)."""
+    height, width = digit.shape
+    rows, cols = np.indices(digit.shape)
+    mass = float(digit.sum())
+    top = round(CENTRE - float((digit * rows).sum()) / mass)
+    left = round(CENTRE - float((digit * cols).sum()) / mass)
+    # Keep the whole digit inside the field even when its mass sits near one edge.
+    top = min(max(top, 0), FIELD_SIZE - height)
+    left = min(max(left, 0), FIELD_SIZE - width)
+    field = np.zeros((FIELD_SIZE, FIELD_SIZE), dtype=np.float32)
+    field[top : top + height, left : left + width] = digit
+    return field
+
+
+def preprocess_array(gray: np.ndarray) -> np.ndarray:
+    """Grey levels (any size, either polarity) to a float32 [28, 28] MNIST-style field."""
+    ink = normalise_ink(gray.astype(np.float32))
+    if ink.shape == (FIELD_SIZE, FIELD_SIZE):
+        rows, cols = ink_bounding_box(ink)
+        return centre_by_mass(ink[rows, cols])
+    rows, cols = ink_bounding_box(ink)
+    return centre_by_mass(fit_digit_box(ink[rows, cols]))
+
+
+def preprocess(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
+    """Image file bytes to the model's input for one image: float32 [28, 28], 0..1."""
+    return preprocess_array(to_grayscale(decode(data, max_pixels)))
+
+
+def preprocess_batch(images: Sequence[bytes], max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
+    """Several uploads to float32 [N, 28, 28, 1], the serving_default input."""
+    return np.stack([preprocess(data, max_pixels) for data in images])[..., np.newaxis]

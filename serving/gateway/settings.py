@@ -1,0 +1,33 @@
+"""The gateway's configuration: environment variables prefixed GATEWAY_, in one class."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Annotated, Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MiB = 1024 * 1024
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_", frozen=True)
+
+    model_server: Annotated[str, Field(description="gRPC target of TF Serving")] = "localhost:8500"
+    model_name: str = "mnist"
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=0, le=65535)] = 8000
+    workers: Annotated[int, Field(ge=1)] = 1
+    rpc_timeout_seconds: Annotated[float, Field(gt=0, description="deadline of every RPC")] = 5.0
+    max_upload_bytes: Annotated[int, Field(gt=0, description="request body limit")] = 5 * MiB
+    max_pixels: Annotated[int, Field(gt=0, description="width × height per image")] = 25_000_000
+    max_images: Annotated[int, Field(ge=1, description="images per request")] = 32
+    log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
+    # Version labels to look up for GET /v1/models: TF Serving has no call listing them.
+    known_labels: tuple[str, ...] = ("stable", "canary")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
