@@ -1,0 +1,126 @@
+"""Model-server benchmark: Predict throughput over gRPC, batching off and on, and memory.
+
+For each mode the server runs alone, as a real subprocess, and a grpc.aio load generator in
+this process keeps 1, 8 and 32 single-image Predicts in flight (serving_default) for a
+fixed time. Prints a table, the batched/unbatched ratio at concurrency 32 (goal >= 3), and
+the server's resident memory with one and with two versions loaded.
+
+Run: python -m benchmarks.model_server --model-base-path models/mnist [--duration 8]
+(models/mnist is what `make demo` publishes; any base path with version 1 works).
+"""
+
+import argparse
+import asyncio
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import grpc
+import numpy as np
+from tensorflow.core.framework import tensor_pb2, tensor_shape_pb2, types_pb2
+from tensorflow_serving.apis import predict_pb2, prediction_service_pb2_grpc
+
+from tests.fixtures.servers import ModelServerProcess, running_model_server
+
+LEVELS = (1, 8, 32)
+BATCHING_CONFIG = "serving/config/batching.config"
+GOAL_RATIO = 3.0
+
+
+def _request(seed: int) -> predict_pb2.PredictRequest:
+    image = np.random.default_rng(seed).random((1, 28, 28, 1), dtype=np.float32)
+    request = predict_pb2.PredictRequest()
+    request.model_spec.name = "mnist"
+    tensor = request.inputs["images"]
+    tensor.CopyFrom(tensor_pb2.TensorProto(dtype=types_pb2.DT_FLOAT))
+    tensor.tensor_shape.CopyFrom(
+        tensor_shape_pb2.TensorShapeProto(
+            dim=[tensor_shape_pb2.TensorShapeProto.Dim(size=s) for s in image.shape]
+        )
+    )
+    tensor.tensor_content = image.tobytes()
+    return request
+
+
+async def _throughput(target: str, concurrency: int, duration: float) -> tuple[float, float]:
+    """Requests per second and median latency (ms) with `concurrency` requests in flight."""
+    requests = [_request(i) for i in range(64)]
+    latencies: list[float] = []
+    async with grpc.aio.insecure_channel(target) as channel:
+        stub = prediction_service_pb2_grpc.PredictionServiceStub(channel)
+        for request in requests[:8]:  # warm the connection and the model
+            await stub.Predict(request, timeout=30)
+        stop_at = time.perf_counter() + duration
+
+        async def worker(index: int) -> None:
+            while (started := time.perf_counter()) < stop_at:
+                await stub.Predict(requests[index % len(requests)], timeout=30)
+                latencies.append(time.perf_counter() - started)
+                index += concurrency
+
+        began = time.perf_counter()
+        await asyncio.gather(*(worker(i) for i in range(concurrency)))
+        elapsed = time.perf_counter() - began
+    return len(latencies) / elapsed, float(np.median(latencies) * 1000)
+
+
+def _rss_mib(server: ModelServerProcess) -> float:
+    status = Path(f"/proc/{server.process.pid}/status").read_text()
+    kib = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS"))
+    return kib / 1024
+
+
+def _measure(base: Path, batching: bool, duration: float) -> dict[int, tuple[float, float]]:
+    flags = (
+        ["--enable_batching", f"--batching_parameters_file={BATCHING_CONFIG}"] if batching else []
+    )
+    with running_model_server(base, *flags) as server:
+        return {n: asyncio.run(_throughput(server.grpc_target, n, duration)) for n in LEVELS}
+
+
+def _memory(base: Path) -> tuple[float, float]:
+    with tempfile.TemporaryDirectory() as tmp:
+        two = Path(tmp) / "mnist"
+        two.mkdir()
+        shutil.copytree(base / "1", two / "1")
+        shutil.copytree(base / "1", two / "2")
+        config = Path(tmp) / "models.config"
+        config.write_text(
+            f'model_config_list {{ config {{ name: "mnist" base_path: "{two}" '
+            'model_platform: "tensorflow" model_version_policy { all {} } } }'
+        )
+        with running_model_server(base) as one_server:
+            one = _rss_mib(one_server)
+        with running_model_server(None, f"--model_config_file={config}") as two_server:
+            both = _rss_mib(two_server)
+    return one, both
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model-base-path", type=Path, default=Path("models/mnist"))
+    parser.add_argument("--duration", type=float, default=8.0, help="seconds per level")
+    args = parser.parse_args()
+    base = args.model_base_path.resolve()
+    if not (base / "1").is_dir():
+        parser.error(f"{base}/1 not found: publish a model first (make demo)")
+
+    unbatched = _measure(base, batching=False, duration=args.duration)
+    batched = _measure(base, batching=True, duration=args.duration)
+    print("| concurrency | unbatched req/s | p50 ms | batched req/s | p50 ms | ratio |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: |")
+    for n in LEVELS:
+        (u_rps, u_ms), (b_rps, b_ms) = unbatched[n], batched[n]
+        print(
+            f"| {n} | {u_rps:.0f} | {u_ms:.1f} | {b_rps:.0f} | {b_ms:.1f} | {b_rps / u_rps:.2f} |"
+        )
+    ratio = batched[32][0] / unbatched[32][0]
+    verdict = "met" if ratio >= GOAL_RATIO else "NOT met"
+    print(f"batched/unbatched at concurrency 32: {ratio:.2f}x (goal >= {GOAL_RATIO}x: {verdict})")
+    one, two = _memory(base)
+    print(f"server RSS: {one:.0f} MiB with one version, {two:.0f} MiB with two versions loaded")
+
+
+if __name__ == "__main__":
+    main()
