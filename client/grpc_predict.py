@@ -45,9 +45,8 @@ def run(args: argparse.Namespace) -> int:
             images.append((path, path.read_bytes()))
         except OSError as exc:
             rows.append([str(path), "-", "-", "-", f"error: cannot read: {exc.strerror}"])
-    client = PredictClient(args.server, args.model_name, args.timeout)
     try:
-        answers = asyncio.run(_predict_all(client, images, args.version, args.label))
+        answers = asyncio.run(_predict_all(args, images))
     except ModelServerError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -62,10 +61,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _predict_all(
-    client: PredictClient,
-    images: Sequence[tuple[Path, bytes]],
-    version: int | None,
-    label: str | None,
+    args: argparse.Namespace, images: Sequence[tuple[Path, bytes]]
 ) -> list[tuple[int, float, int] | str]:
     """Preprocess each image (a bad one is reported, not fatal); one Predict for the rest."""
     from serving.gateway.errors import RequestError
@@ -78,8 +74,9 @@ async def _predict_all(
         except RequestError as exc:  # not an image, no ink, too many pixels: say which
             pixels.append(exc.message)
     good = [p for p in pixels if not isinstance(p, str)]
+    client = PredictClient(args.server, args.model_name, args.timeout)  # in this event loop
     try:
-        predictions = await client.classify(good, version, label) if good else []
+        predictions = await client.classify(good, args.version, args.label) if good else []
     finally:
         await client.close()
     answers = iter(predictions)

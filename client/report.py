@@ -31,7 +31,10 @@ def level_row(result: LevelResult) -> list[str]:
 def format_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     table = [list(header), *map(list, rows)]
     widths = [max(len(str(row[i])) for row in table) for i in range(len(header))]
-    lines = [" | ".join(str(c).rjust(w) for c, w in zip(row, widths, strict=True)) for row in table]
+    lines = [
+        " | ".join(str(c).rjust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+        for row in table
+    ]
     lines.insert(1, "-+-".join("-" * w for w in widths))
     return "\n".join(lines)
 
