@@ -23,10 +23,10 @@ def test_samples_decode_and_cycle_through_the_digits(tmp_path: Path, style: str)
     for path in written:
         with Image.open(path) as image:
             assert image.format == FORMATS[path.suffix[1:]]
-            if image.mode == "RGBA":  # a canvas export: the ink is in the alpha channel
-                white = Image.new("RGBA", image.size, "white")
-                image = Image.alpha_composite(white, image)
-            pixels = np.asarray(image.convert("L"))
+            # A canvas export has its ink in the alpha channel: composite it onto white.
+            white = Image.new("RGBA", image.size, "white")
+            flat = Image.alpha_composite(white, image.convert("RGBA"))
+            pixels = np.asarray(flat.convert("L"))
         assert pixels.std() > 10, f"{path.name} is blank"
 
 
