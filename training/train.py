@@ -171,12 +171,12 @@ def run_document(
 def train(config: TrainConfig) -> dict[str, Any]:
     """Train config.model and write config.run_dir; returns the run.json document."""
     started = _now()
-    prepare_run_dir(config.run_dir)
-    seed_everything(config.seed)
     # Record the directory actually read, even when it came from MNIST_DATA_DIR.
     config = replace(config, data_dir=resolve_data_dir(config.data_dir))
     data = load_mnist(config.dataset, config.data_dir, config.seed)
     log.info("data: %s", data.description)
+    prepare_run_dir(config.run_dir)
+    seed_everything(config.seed)
 
     model = build_model(config.model)
     compile_model(model, config, len(data.train))
