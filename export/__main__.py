@@ -15,6 +15,7 @@ import sys
 from export.errors import ExportError, GateRefusedError
 from export.gate import DEFAULT_MAX_REGRESSION_PP, DEFAULT_MIN_ACCURACY
 from export.listing import version_table
+from export.versions import existing_version_message, published_versions
 
 EXIT_ERROR = 1
 EXIT_GATE_REFUSED = 3
@@ -56,13 +57,19 @@ def main(argv: list[str] | None = None) -> int:
     if args.list:
         print(version_table(args.model_base_path))
         return 0
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    from export.publish import publish_run, published_versions
-
+    # Cheap checks before TensorFlow is imported (the authoritative ones happen at publish).
     if args.if_none_published and (versions := published_versions(args.model_base_path)):
         print(f"{args.model_base_path} already holds version(s) {versions}; nothing exported")
         return 0
+    if args.version is not None and (
+        message := existing_version_message(args.model_base_path, args.version)
+    ):
+        print(f"error: {message}", file=sys.stderr)
+        return EXIT_ERROR
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from export.publish import publish_run
+
     try:
         version = publish_run(
             args.run_dir,

@@ -17,6 +17,9 @@ from export.run import HeldOut
 
 DEFAULT_MIN_ACCURACY = 0.85  # well above chance (0.10); the linear model reaches ~0.9
 DEFAULT_MAX_REGRESSION_PP = 0.5
+# Accuracies are k/N fractions: without a tolerance, exactly 0.5 pp below would count as
+# 0.5000000000000004 pp and be refused.
+TOLERANCE_PP = 1e-9
 
 log = logging.getLogger(__name__)
 
@@ -77,9 +80,10 @@ def judge(
         )
     best_version = max(published, key=lambda v: (published[v], v)) if published else None
     best = published[best_version] if best_version is not None else None
-    if best is not None and (best - accuracy) * 100 > max_regression_pp:
+    regression_pp = None if best is None else (best - accuracy) * 100
+    if regression_pp is not None and regression_pp > max_regression_pp + TOLERANCE_PP:
         refusals.append(
-            f"accuracy {accuracy:.4f} is {(best - accuracy) * 100:.2f} percentage points below "
+            f"accuracy {accuracy:.4f} is {regression_pp:.2f} percentage points below "
             f"published version {best_version} ({best:.4f}) on the same "
             f"{data.description['size']} held-out images; at most {max_regression_pp} allowed "
             "(--max-regression)"

@@ -7,16 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from export.metadata import read_metadata
+from export.versions import version_dirs
 
 COLUMNS = ("version", "created", "model", "data", "accuracy", "measured on", "gate", "sha256")
 MISSING = "-"
-
-
-def _version_dirs(base: Path) -> list[tuple[int, Path]]:
-    if not base.is_dir():
-        return []
-    entries = [e for e in base.iterdir() if e.name.isascii() and e.name.isdigit() and e.is_dir()]
-    return sorted((int(e.name), e) for e in entries)
 
 
 def _gate(metadata: dict[str, Any]) -> str:
@@ -57,7 +51,7 @@ def format_table(rows: list[tuple[str, ...]]) -> str:
 
 def version_table(model_base_path: str | Path) -> str:
     base = Path(model_base_path)
-    versions = _version_dirs(base)
+    versions = sorted(version_dirs(base).items())
     if not versions:
         return f"no published versions in {base}"
     return format_table([_row(version, read_metadata(path)) for version, path in versions])

@@ -29,28 +29,17 @@ from export.gate import (
 from export.metadata import ASSETS_EXTRA, build_metadata, write_metadata
 from export.run import held_out_data, read_run
 from export.signatures import write_saved_model
+from export.versions import (
+    STAGING_PREFIX,
+    existing_version_message,
+    published_versions,
+    version_dirs,
+)
 from export.warmup import WARMUP_BATCH_SIZES, WARMUP_FILE, write_warmup_file
 
-STAGING_PREFIX = ".staging-"
 MAX_CLAIM_ATTEMPTS = 100
 
 log = logging.getLogger(__name__)
-
-
-def version_dirs(model_base_path: str | Path) -> dict[int, Path]:
-    """Published versions: the folders whose name is an integer (as TF Serving sees them)."""
-    base = Path(model_base_path)
-    if not base.is_dir():
-        return {}
-    return {
-        int(entry.name): entry
-        for entry in base.iterdir()
-        if entry.name.isascii() and entry.name.isdigit() and entry.is_dir()
-    }
-
-
-def published_versions(model_base_path: str | Path) -> list[int]:
-    return sorted(version_dirs(model_base_path))
 
 
 def _fsync_path(path: Path) -> None:
@@ -88,9 +77,8 @@ def claim_version(
             if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST):
                 raise
             if requested is not None:
-                raise VersionExistsError(
-                    f"version {version} already exists in {base}; it is never overwritten"
-                ) from exc
+                message = existing_version_message(base, version) or f"version {version} is taken"
+                raise VersionExistsError(message) from exc
             log.info("version %d was taken meanwhile; trying the next one", version)
             continue
         _fsync_path(base)
@@ -120,10 +108,8 @@ def publish_run(
     run = read_run(run_dir)
     base = Path(model_base_path)
     base.mkdir(parents=True, exist_ok=True)
-    if version is not None and (base / str(version)).exists():
-        raise VersionExistsError(
-            f"version {version} already exists in {base}; it is never overwritten"
-        )
+    if version is not None and (message := existing_version_message(base, version)):
+        raise VersionExistsError(message)
     data = held_out_data(run)
     model = keras.saving.load_model(run.model_path, compile=False)
 
