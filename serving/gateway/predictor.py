@@ -238,8 +238,13 @@ class FakePredictor:
                 self.fail_with, grpc.aio.Metadata(), grpc.aio.Metadata(), "injected failure"
             )
         if selector.label is not None:
-            if selector.label not in self.labels:
-                raise self._not_found(f"Unrecognized servable version label: {selector.label}")
+            if selector.label not in self.labels:  # as TF Serving: INVALID_ARGUMENT
+                raise grpc.aio.AioRpcError(
+                    grpc.StatusCode.INVALID_ARGUMENT,
+                    grpc.aio.Metadata(),
+                    grpc.aio.Metadata(),
+                    f"Unrecognized servable version label: {selector.label}",
+                )
             return self.labels[selector.label]
         available = [v for v, s in self.versions.items() if s == "AVAILABLE"]
         version = selector.version if selector.version is not None else max(available, default=0)

@@ -52,7 +52,9 @@ def decode(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS)
     except Image.DecompressionBombError as exc:
-        raise ImageTooLarge(f"image exceeds the pixel limit of {max_pixels:,}: {exc}") from exc
+        raise ImageTooLarge(
+            f"image is over the pixel limit of {max_pixels:,} (a decompression bomb: {exc})"
+        ) from exc
     except UnidentifiedImageError as exc:
         raise UnsupportedImage(
             f"not an image in an accepted format ({', '.join(ALLOWED_FORMATS)})"

@@ -19,6 +19,7 @@ from serving.gateway.metrics import UPSTREAM_ERRORS
 
 logger = logging.getLogger(__name__)
 
+UNKNOWN_LABEL = "Unrecognized servable version label"
 # Codes meaning the gateway built a request the model server refuses: our bug, logged.
 OUR_BUGS = {
     grpc.StatusCode.INVALID_ARGUMENT,
@@ -36,7 +37,10 @@ def translate_grpc_errors(method: str, target: str, timeout: float) -> Iterator[
     except grpc.aio.AioRpcError as exc:
         code, details = exc.code(), exc.details() or ""
         UPSTREAM_ERRORS.labels(method, code.name).inc()
-        if code == grpc.StatusCode.NOT_FOUND:
+        if code == grpc.StatusCode.NOT_FOUND or (
+            # TF Serving answers an unknown label with INVALID_ARGUMENT, not NOT_FOUND.
+            code == grpc.StatusCode.INVALID_ARGUMENT and details.startswith(UNKNOWN_LABEL)
+        ):
             raise ModelNotFound(details or "model, version or label not found") from exc
         if code == grpc.StatusCode.UNAVAILABLE:
             raise UpstreamUnavailable(

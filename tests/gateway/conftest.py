@@ -15,10 +15,10 @@ from serving.gateway.predictor import FakePredictor
 from serving.gateway.settings import Settings
 
 
-def synthetic_digit(height: int = 16, width: int = 10) -> np.ndarray:
-    """A uint8 28×28 light-on-dark stroke drawing (a zero-like ring), centred."""
+def synthetic_digit(height: int = 17, width: int = 11) -> np.ndarray:
+    """A uint8 28×28 light-on-dark ring (a zero), its centre of mass at (14, 14) as in MNIST."""
     image = np.zeros((28, 28), dtype=np.uint8)
-    top, left = (28 - height) // 2, (28 - width) // 2
+    top, left = 14 - (height - 1) // 2, 14 - (width - 1) // 2
     image[top : top + height, left : left + 2] = 255
     image[top : top + height, left + width - 2 : left + width] = 255
     image[top : top + 2, left : left + width] = 255
@@ -26,9 +26,10 @@ def synthetic_digit(height: int = 16, width: int = 10) -> np.ndarray:
     return image
 
 
-def encode(array: np.ndarray, fmt: str = "PNG", **options: object) -> bytes:
+def encode(array: np.ndarray | Image.Image, fmt: str = "PNG", **options: object) -> bytes:
     buffer = io.BytesIO()
-    Image.fromarray(array).save(buffer, format=fmt, **options)
+    image = array if isinstance(array, Image.Image) else Image.fromarray(array)
+    image.save(buffer, format=fmt, **options)
     return buffer.getvalue()
 
 
