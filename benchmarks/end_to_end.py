@@ -5,9 +5,11 @@
 3. floor: the same FastAPI/uvicorn stack answering a constant JSON (no decode, no model);
 4. tutorial: a FastAPI endpoint calling the Keras model's `predict` for each request.
 
-Each system runs alone on the machine (the others are stopped) with the load generator in
-this process. Writes benchmarks/results/end_to_end.{json,png} and prints the goals as
-ratios, which are what count on a CPU shared with other work.
+All servers run at once (idle when not measured). Each level is measured in rounds that
+interleave the systems (see client/session.py), the load generator in this process, and
+the CPU used by each system's server processes is recorded. Writes
+benchmarks/results/end_to_end.{json,png} and prints the goals as ratios, which are what
+count on a CPU shared with other work.
 
 Run: python -m benchmarks.end_to_end [--duration 8] [--concurrency 1,8,32,64]
 """
@@ -17,16 +19,16 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-from collections.abc import Callable
+from contextlib import ExitStack
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from benchmarks.services import ROOT, free_port, group_cpu_seconds, service
 from client import report
-from client.bench import run_levels
 from client.loadgen import LevelResult, Target
 from client.samples import write_samples
+from client.session import System, run_systems
 from client.targets import GrpcTarget, HttpTarget
 
 GOAL_CONCURRENCY = 32
@@ -60,6 +62,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--concurrency", default="1,8,32,64")
     parser.add_argument("--duration", type=float, default=8.0, help="seconds per level")
     parser.add_argument("--warmup", type=float, default=3.0)
+    parser.add_argument("--rounds", type=int, default=4, help="interleaved slices per level")
     parser.add_argument("--systems", default=",".join(SYSTEMS))
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/end_to_end"))
     return parser.parse_args()
@@ -77,49 +80,9 @@ def main() -> int:
     uploads = write_samples(work / "uploads", args.uploads, "plain", data_dir)
     print(f"{len(uploads)} uploads (plain 28×28 PNG digits), logs in {work}", file=sys.stderr)
 
-    def measure(name: str, make: Callable[[], Target], pids: dict[str, int]) -> None:
-        if name not in wanted:
-            return
-        print(f"== {name}: {SYSTEMS[name]}", file=sys.stderr)
-
-        def cpu() -> dict[str, float]:
-            return {label: group_cpu_seconds(pid) for label, pid in pids.items()}
-
-        results[name] = run_levels(
-            make, levels, args.duration, args.warmup, cpu, uvloop=name != "grpc"
-        )
-
-    results: dict[str, list[LevelResult]] = {}
-    grpc_port, rest_port, http_port = free_port(), free_port(), free_port()
-    model_url = f"http://127.0.0.1:{rest_port}/v1/models/mnist"
-    with service(
-        "model_server",
-        model_server_command(args, grpc_port, rest_port),
-        model_url,
-        work,
-        ready_text=b"AVAILABLE",
-    ) as server_pid:
-        target = f"127.0.0.1:{grpc_port}"
-        measure("grpc", partial(GrpcTarget, target, "mnist", uploads), {"model_server": server_pid})
-        gateway_env = {"GATEWAY_MODEL_SERVER": target, "GATEWAY_PORT": str(http_port)}
-        url = f"http://127.0.0.1:{http_port}"
-        if "gateway" in wanted:
-            with service(
-                "gateway", ["-m", "serving.gateway"], f"{url}/readyz", work, gateway_env
-            ) as gateway_pid:
-                pids = {"gateway": gateway_pid, "model_server": server_pid}
-                measure("gateway", partial(HttpTarget, url, "/predict", uploads), pids)
-    for name, app, env in (
-        ("floor", "floor_app:app", {}),
-        ("tutorial", "tutorial_app:app", {"TUTORIAL_MODEL": tutorial_model(args, versions)}),
-    ):
-        if name not in wanted:
-            continue
-        port = free_port()
-        command = [*UVICORN, "--port", str(port), "--app-dir", "benchmarks/baselines", app]
-        url = f"http://127.0.0.1:{port}"
-        with service(name, command, f"{url}/openapi.json", work, env) as pid:
-            measure(name, partial(HttpTarget, url, "/predict", uploads), {name: pid})
+    with ExitStack() as running:
+        systems = start_systems(running, args, wanted, uploads, work, versions[-1])
+        results = run_systems(systems, levels, args.duration, args.warmup, args.rounds)
 
     document = summarize(args, results, [p.name for p in uploads], versions[-1])
     report.write_json(args.out.with_suffix(".json"), document)
@@ -131,6 +94,61 @@ def main() -> int:
     return 0
 
 
+def start_systems(
+    running: ExitStack,
+    args: argparse.Namespace,
+    wanted: list[str],
+    uploads: list[Path],
+    work: Path,
+    version: int,
+) -> list[System]:
+    """Start the servers the wanted systems need, all at once; the systems to measure."""
+    pids: dict[str, int] = {}
+    urls: dict[str, str] = {}
+    if {"grpc", "gateway"} & set(wanted):
+        grpc_port, rest_port = free_port(), free_port()
+        urls["grpc"] = f"127.0.0.1:{grpc_port}"
+        command = model_server_command(args, grpc_port, rest_port)
+        ready = f"http://127.0.0.1:{rest_port}/v1/models/mnist"
+        pids["model_server"] = running.enter_context(
+            service("model_server", command, ready, work, ready_text=b"AVAILABLE")
+        )
+    if "gateway" in wanted:
+        port = free_port()
+        urls["gateway"] = f"http://127.0.0.1:{port}"
+        env = {"GATEWAY_MODEL_SERVER": urls["grpc"], "GATEWAY_PORT": str(port)}
+        ready = f"{urls['gateway']}/readyz"
+        pids["gateway"] = running.enter_context(
+            service("gateway", ["-m", "serving.gateway"], ready, work, env)
+        )
+    for name, app, env in (
+        ("floor", "floor_app:app", {}),
+        ("tutorial", "tutorial_app:app", {"TUTORIAL_MODEL": tutorial_model(args, version)}),
+    ):
+        if name in wanted:
+            port = free_port()
+            urls[name] = f"http://127.0.0.1:{port}"
+            command = [*UVICORN, "--port", str(port), "--app-dir", "benchmarks/baselines", app]
+            ready = f"{urls[name]}/openapi.json"
+            pids[name] = running.enter_context(service(name, command, ready, work, env))
+    servers = {
+        "grpc": ["model_server"],
+        "gateway": ["gateway", "model_server"],
+        "floor": ["floor"],
+        "tutorial": ["tutorial"],
+    }
+
+    def make(name: str) -> Target:
+        if name == "grpc":
+            return GrpcTarget(urls["grpc"], "mnist", uploads)
+        return HttpTarget(urls[name], "/predict", uploads)
+
+    def cpu(name: str) -> dict[str, float]:
+        return {server: group_cpu_seconds(pids[server]) for server in servers[name]}
+
+    return [System(n, partial(make, n), partial(cpu, n)) for n in SYSTEMS if n in wanted]
+
+
 def model_server_command(args: argparse.Namespace, grpc_port: int, rest_port: int) -> list[str]:
     return [
         *("-m", "serving.model_server", "--model_name", "mnist"),
@@ -140,10 +158,10 @@ def model_server_command(args: argparse.Namespace, grpc_port: int, rest_port: in
     ]
 
 
-def tutorial_model(args: argparse.Namespace, versions: list[int]) -> str:
+def tutorial_model(args: argparse.Namespace, version: int) -> str:
     if args.keras_model.is_file():
         return str(args.keras_model.resolve())
-    return str((args.model_base_path / str(versions[-1])).resolve())
+    return str((args.model_base_path / str(version)).resolve())
 
 
 def at(results: dict[str, list[LevelResult]], name: str, concurrency: int) -> LevelResult | None:
@@ -212,6 +230,7 @@ def summarize(
         "uploads": uploads,
         "duration_s": args.duration,
         "warmup_s": args.warmup,
+        "rounds": args.rounds,
         "systems": {
             name: {"description": SYSTEMS[name], "levels": [r.to_json() for r in levels]}
             for name, levels in results.items()

@@ -9,15 +9,11 @@ table so that a saturated load generator is visible rather than mistaken for the
 from __future__ import annotations
 
 import argparse
-import asyncio
-import sys
-import time
-from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
-from typing import Any
 
 from client import report
-from client.loadgen import LevelResult, Recorder, Target, measure, warm_up
+from client.loadgen import Target
+from client.session import System, run_systems
 from client.targets import GrpcTarget, HttpTarget
 
 DEFAULT_OUT = Path("benchmarks/results/bench")
@@ -54,17 +50,17 @@ def _int_list(text: str) -> list[int]:
 
 def run(args: argparse.Namespace) -> int:
     images = args.image or default_images()
-    grpc = args.target == "grpc"
 
     def make_target() -> Target:
-        if grpc:
+        if args.target == "grpc":
             return GrpcTarget(args.server, args.model_name, images)
         return HttpTarget(args.url, args.path, images)
 
     levels = [("closed", float(c)) for c in args.concurrency]
     if args.rate > 0:
         levels.append(("open", args.rate))
-    results = run_levels(make_target, levels, args.duration, args.warmup, uvloop=not grpc)
+    system = System(args.target, make_target)
+    results = run_systems([system], levels, args.duration, args.warmup)[args.target]
     print(report.results_table(results))
     where = args.server if args.target == "grpc" else args.url + args.path
     document = {
@@ -82,102 +78,6 @@ def run(args: argparse.Namespace) -> int:
     )
     print(f"wrote {args.out.with_suffix('.json')} and {args.out.with_suffix('.png')}")
     return 1 if any(r.errors for r in results) else 0
-
-
-# Cumulative CPU seconds of each observed server process, read before and after a level.
-CpuProbe = Callable[[], dict[str, float]]
-
-
-def run_levels(
-    make_target: Callable[[], Target],
-    levels: Sequence[tuple[str, float]],
-    duration: float,
-    warmup: float,
-    server_cpu: CpuProbe | None = None,
-    uvloop: bool = True,
-) -> list[LevelResult]:
-    """Warm up, then measure each (mode, level) in turn.
-
-    The target is made inside the event loop (gRPC channels belong to one loop). uvloop
-    makes the HTTP load generator cheaper; gRPC's asyncio support wants the default loop.
-    """
-
-    async def main() -> list[LevelResult]:
-        return await _run_levels(make_target(), levels, duration, warmup, server_cpu)
-
-    return (_uvloop_runner() if uvloop else asyncio.run)(main())
-
-
-async def _run_levels(
-    target: Target,
-    levels: Sequence[tuple[str, float]],
-    duration: float,
-    warmup: float,
-    server_cpu: CpuProbe | None,
-) -> list[LevelResult]:
-    results = []
-    try:
-        if warmup > 0:
-            peak = max((int(level) for mode, level in levels if mode == "closed"), default=8)
-            _status(f"warm-up: {warmup:g} s at concurrency {peak}")
-            await warm_up(target, peak, warmup)
-        for mode, level in levels:
-            label = f"c={int(level)}" if mode == "closed" else f"rate={level:g}/s"
-            cpu_before = server_cpu() if server_cpu else {}
-            result = await measure(
-                target,
-                mode=mode,
-                level=level,
-                duration=duration,
-                progress=_progress(label, duration),
-            )
-            if server_cpu:
-                cpu_after = server_cpu()
-                result.server_cpu_percent = {
-                    name: round(100 * (cpu_after[name] - cpu_before[name]) / result.duration_s, 1)
-                    for name in cpu_before
-                }
-            _status(
-                f"{label}: {result.throughput_rps:.0f} req/s, p50 {result.p50_ms:.2f} ms, "
-                f"{result.errors} errors\n"
-            )
-            results.append(result)
-    finally:
-        await target.close()
-    return results
-
-
-def _progress(
-    label: str, duration: float
-) -> Callable[[Recorder, float], Coroutine[Any, Any, None]]:
-    async def show(recorder: Recorder, started: float) -> None:
-        while True:
-            await asyncio.sleep(0.5)
-            elapsed = time.perf_counter() - started
-            _status(
-                f"{label}: {min(elapsed, duration):4.1f}/{duration:g} s, "
-                f"{len(recorder.latencies)} ok, {sum(recorder.errors.values())} errors, "
-                f"{len(recorder.latencies) / elapsed:.0f} req/s"
-            )
-
-    return show
-
-
-def _status(text: str) -> None:
-    """One overwritten line on a terminal; finished lines only when stderr is a file."""
-    if sys.stderr.isatty():
-        sys.stderr.write("\r\033[K" + text)
-        sys.stderr.flush()
-    elif text.endswith("\n"):
-        sys.stderr.write(text)
-
-
-def _uvloop_runner() -> Callable[[Any], Any]:
-    try:
-        import uvloop
-    except ImportError:
-        return asyncio.run
-    return uvloop.run
 
 
 def default_images() -> list[Path]:

@@ -54,7 +54,12 @@ def multipart_request(endpoint: Endpoint, filename: str, content: bytes, mime: s
 
 
 class Connection:
-    """One keep-alive connection; reconnects after the server closes it."""
+    """One keep-alive connection; reconnects after the server closes it.
+
+    A server closes a connection that stayed idle past its keep-alive timeout (uvicorn: 5 s).
+    As browsers and httpx do, a request that got no byte of answer on a reused connection
+    is sent once more on a new one; any other failure is the request's.
+    """
 
     def __init__(self, endpoint: Endpoint) -> None:
         self._endpoint = endpoint
@@ -63,14 +68,17 @@ class Connection:
 
     async def send(self, request: bytes) -> bytes:
         """Send one request and return the body of a 2xx answer; raise HttpError otherwise."""
+        reused = self._reader is not None and not self._reader.at_eof()
+        if not reused:
+            self.close()
         try:
-            if self._writer is None:
-                self._reader, self._writer = await asyncio.open_connection(
-                    self._endpoint.host, self._endpoint.port
-                )
-            assert self._reader is not None
-            self._writer.write(request)
-            status, keep_alive, body = await _read_response(self._reader)
+            try:
+                status, keep_alive, body = await self._exchange(request)
+            except (asyncio.IncompleteReadError, ConnectionResetError) as exc:
+                if not reused or (isinstance(exc, asyncio.IncompleteReadError) and exc.partial):
+                    raise
+                self.close()
+                status, keep_alive, body = await self._exchange(request)
         except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
             self.close()
             raise HttpError(f"connection error: {type(exc).__name__}") from exc
@@ -79,6 +87,15 @@ class Connection:
         if not 200 <= status < 300:
             raise HttpError(f"HTTP {status}")
         return body
+
+    async def _exchange(self, request: bytes) -> tuple[int, bool, bytes]:
+        if self._writer is None:
+            self._reader, self._writer = await asyncio.open_connection(
+                self._endpoint.host, self._endpoint.port
+            )
+        assert self._reader is not None
+        self._writer.write(request)
+        return await _read_response(self._reader)
 
     def close(self) -> None:
         if self._writer is not None:

@@ -58,12 +58,15 @@ class LevelResult:
 
 
 class Recorder:
-    """Latencies of successful calls and counts of failed ones, within a time window."""
+    """Latencies of successful calls, counts of failed ones, and the wall and CPU time they
+    took; one recorder may add up several runs of a level (rounds)."""
 
     def __init__(self) -> None:
         self.latencies: list[float] = []
         self.errors: Counter[str] = Counter()
         self.measuring = True
+        self.wall_s = 0.0
+        self.cpu_s = 0.0
 
     async def timed(self, call: Callable[[], Awaitable[None]], start: float) -> None:
         try:
@@ -124,22 +127,16 @@ async def open_loop(
         await asyncio.wait(tasks)
 
 
-def summarize(
-    mode: str,
-    concurrency: int | None,
-    rate: float | None,
-    wall_s: float,
-    cpu_s: float,
-    recorder: Recorder,
-) -> LevelResult:
+def summarize(mode: str, level: float, recorder: Recorder) -> LevelResult:
+    wall_s, cpu_s = recorder.wall_s, recorder.cpu_s
     latencies_ms = np.asarray(recorder.latencies) * 1000.0
     p50, p90, p99 = (
         np.percentile(latencies_ms, [50, 90, 99]) if latencies_ms.size else (math.nan,) * 3
     )
     return LevelResult(
         mode=mode,
-        concurrency=concurrency,
-        rate=rate,
+        concurrency=int(level) if mode == "closed" else None,
+        rate=level if mode == "open" else None,
         duration_s=round(wall_s, 3),
         requests=recorder.count(),
         errors=sum(recorder.errors.values()),
@@ -162,8 +159,21 @@ async def measure(
     duration: float,
     progress: Progress | None = None,
 ) -> LevelResult:
-    """Run one level and summarize it; `progress` is awaited alongside and cancelled after."""
+    """Run one level and summarize it."""
     recorder = Recorder()
+    await run_level(target, mode, level, duration, recorder, progress)
+    return summarize(mode, level, recorder)
+
+
+async def run_level(
+    target: Target,
+    mode: str,
+    level: float,
+    duration: float,
+    recorder: Recorder,
+    progress: Progress | None = None,
+) -> None:
+    """Add one run of a level to `recorder`; `progress` runs alongside, cancelled after."""
     started, cpu_started = time.perf_counter(), time.process_time()
     load = (
         closed_loop(target, int(level), duration, recorder)
@@ -176,9 +186,8 @@ async def measure(
     finally:
         if watcher:
             watcher.cancel()
-    wall, cpu = time.perf_counter() - started, time.process_time() - cpu_started
-    concurrency = int(level) if mode == "closed" else None
-    return summarize(mode, concurrency, level if mode == "open" else None, wall, cpu, recorder)
+    recorder.wall_s += time.perf_counter() - started
+    recorder.cpu_s += time.process_time() - cpu_started
 
 
 async def warm_up(target: Target, concurrency: int, duration: float) -> None:

@@ -68,7 +68,8 @@ def test_open_loop_sends_at_the_rate_whatever_the_latency() -> None:
 def test_summary_of_a_level_without_success_has_no_latencies() -> None:
     recorder = Recorder()
     recorder.errors["HttpError: HTTP 503"] = 7
-    result = summarize("closed", 1, None, 1.0, 0.1, recorder)
+    recorder.wall_s, recorder.cpu_s = 1.0, 0.1
+    result = summarize("closed", 1, recorder)
     assert result.requests == 7 and result.errors == 7 and result.throughput_rps == 0
     assert math.isnan(result.p50_ms)
     assert _finite(result.to_json())["p50_ms"] is None  # JSON has no NaN
@@ -87,7 +88,8 @@ Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]
 
 @asynccontextmanager
 async def http_server(answers: list[bytes]) -> AsyncIterator[tuple[str, list[bytes]]]:
-    """Answers each request with the next of `answers`; records the requests' bodies."""
+    """Answers each request with the next of `answers` (b"": close without answering, as a
+    server whose keep-alive timeout fires does); records the requests' bodies."""
     received: list[bytes] = []
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -99,6 +101,8 @@ async def http_server(answers: list[bytes]) -> AsyncIterator[tuple[str, list[byt
             length = int(head.lower().split(b"content-length: ")[1].split(b"\r\n")[0])
             received.append(await reader.readexactly(length))
             answer = answers.pop(0)
+            if not answer:
+                break
             writer.write(answer)
             await writer.drain()
             if b"connection: close" in answer.lower():
@@ -136,6 +140,24 @@ def test_http_client_keeps_alive_reads_chunked_and_reports_statuses() -> None:
     assert len(received) == 4
     assert b'name="file"; filename="d.png"' in received[0]
     assert b"\x89PNG-bytes" in received[0]
+
+
+def test_http_client_resends_once_when_the_server_closed_an_idle_connection() -> None:
+    ok = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok"
+
+    async def scenario() -> list[bytes]:
+        async with http_server([ok, b"", ok, b"", b""]) as (url, received):
+            endpoint = parse_url(url, "/predict")
+            request = multipart_request(endpoint, "d.png", b"png", "image/png")
+            connection = Connection(endpoint)
+            assert await connection.send(request) == b"ok"
+            assert await connection.send(request) == b"ok"  # closed unanswered, sent again
+            with pytest.raises(HttpError, match="IncompleteReadError"):
+                await connection.send(request)  # sent again once, closed again: an error
+            connection.close()
+            return received
+
+    assert len(asyncio.run(scenario())) == 5  # never more than one resend per request
 
 
 def test_http_client_reports_a_refused_connection() -> None:
