@@ -23,8 +23,8 @@ TRANSLATION_FACTOR = 0.1  # fraction of the image: ±2.8 px
 ZOOM_FACTOR = 0.1  # ±10 %
 CONV_FILTERS = (32, 64)
 CONV_KERNEL = 3
-DENSE_UNITS = 128
-CNN_DROPOUT = 0.4
+DENSE_UNITS = 256
+CNN_DROPOUT = 0.3
 
 
 def build_linear() -> keras.Sequential:

@@ -198,10 +198,10 @@ def train(config: TrainConfig) -> dict[str, Any]:
 
 def prepare_run_dir(run_dir: Path) -> None:
     """Create the run directory; clear what an unfinished earlier run may have left."""
-    if (run_dir / RUN_FILE).exists():
+    if is_finished(run_dir):
         raise FileExistsError(f"{run_dir} already holds a finished run ({RUN_FILE})")
-    if run_dir.exists():
-        shutil.rmtree(run_dir / LOG_DIR, ignore_errors=True)
+    shutil.rmtree(run_dir / LOG_DIR, ignore_errors=True)  # else TensorBoard mixes two runs
+    (run_dir / RUN_FILE).unlink(missing_ok=True)
     run_dir.mkdir(parents=True, exist_ok=True)
 
 
