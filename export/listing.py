@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from export.metadata import read_metadata
-from export.versions import version_dirs
+from export.versions import STAGING_PREFIX, version_dirs
 
 COLUMNS = ("version", "created", "model", "data", "accuracy", "measured on", "gate", "sha256")
 MISSING = "-"
@@ -49,9 +49,22 @@ def format_table(rows: list[tuple[str, ...]]) -> str:
     return "\n".join(line.rstrip() for line in lines)
 
 
+def _staging_note(base: Path) -> str:
+    # A killed export leaves its staging folder behind; publish never deletes another
+    # process's folder, as that export may still be running.
+    staging = sorted(e.name for e in base.iterdir() if e.name.startswith(STAGING_PREFIX))
+    if not staging:
+        return ""
+    return (
+        "\n\nstaging folders (an export in progress, or left by a killed one; "
+        f"safe to delete when no export runs): {', '.join(staging)}"
+    )
+
+
 def version_table(model_base_path: str | Path) -> str:
     base = Path(model_base_path)
     versions = sorted(version_dirs(base).items())
     if not versions:
         return f"no published versions in {base}"
-    return format_table([_row(version, read_metadata(path)) for version, path in versions])
+    rows = [_row(version, read_metadata(path)) for version, path in versions]
+    return format_table(rows) + _staging_note(base)

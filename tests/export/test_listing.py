@@ -16,13 +16,15 @@ def test_list_prints_each_version_with_its_metadata(published_model: Path, tmp_p
 
     result = run_module("export", "--list", "--model-base-path", str(base))
     assert result.returncode == 0, result.stderr
-    header, *rows = result.stdout.strip().splitlines()
+    table, note = result.stdout.strip().split("\n\n")
+    header, *rows = table.splitlines()
     assert header.split()[:3] == list(COLUMNS[:3])
     assert [row.split()[0] for row in rows] == ["1", "3"]
     assert f"{metadata['evaluation']['accuracy'] * 100:.2f}%" in rows[0]
     assert "cnn" in rows[0] and "subset" in rows[0] and "passed" in rows[0]
     assert metadata["saved_model_sha256"][:12] in rows[0]
     assert "(no metadata)" in rows[1]
+    assert "staging folders" in note and ".staging-abc" in note
 
 
 def test_list_of_an_empty_base_path_says_so(tmp_path: Path) -> None:
