@@ -168,6 +168,14 @@ def at(results: dict[str, list[LevelResult]], name: str, concurrency: int) -> Le
     return next((r for r in results.get(name, []) if r.concurrency == concurrency), None)
 
 
+def cpu_ms_per_request(result: LevelResult) -> float:
+    """Server CPU (all of a system's processes) per successful request: the cost that
+    decides throughput once the cores are saturated, and less disturbed by other work."""
+    busy_s = sum(result.server_cpu_percent.values()) / 100 * result.duration_s
+    answered = result.throughput_rps * result.duration_s
+    return 1000 * busy_s / answered if answered else float("nan")
+
+
 def goals(results: dict[str, list[LevelResult]]) -> list[dict[str, Any]]:
     """The issue's three goals, as ratios and differences measured in this run."""
     gateway, floor, tutorial = (at(results, n, GOAL_CONCURRENCY) for n in SYSTEMS if n != "grpc")
@@ -232,7 +240,13 @@ def summarize(
         "warmup_s": args.warmup,
         "rounds": args.rounds,
         "systems": {
-            name: {"description": SYSTEMS[name], "levels": [r.to_json() for r in levels]}
+            name: {
+                "description": SYSTEMS[name],
+                "levels": [
+                    {**r.to_json(), "server_cpu_ms_per_request": round(cpu_ms_per_request(r), 3)}
+                    for r in levels
+                ],
+            }
             for name, levels in results.items()
         },
         "goals": goals(results),
@@ -240,12 +254,13 @@ def summarize(
 
 
 def print_tables(results: dict[str, list[LevelResult]], goal_rows: list[dict[str, Any]]) -> None:
-    header = ["system", *report.COLUMNS, "server CPU"]
+    header = ["system", *report.COLUMNS, "server CPU", "CPU ms/req"]
     rows = [
         [
             name,
             *report.level_row(r),
             " ".join(f"{k} {v:.0f}%" for k, v in r.server_cpu_percent.items()),
+            f"{cpu_ms_per_request(r):.2f}",
         ]
         for name, levels in results.items()
         for r in levels

@@ -31,12 +31,17 @@ def level_row(result: LevelResult) -> list[str]:
 def format_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     table = [list(header), *map(list, rows)]
     widths = [max(len(str(row[i])) for row in table) for i in range(len(header))]
-    lines = [
-        " | ".join(str(c).rjust(w) for c, w in zip(row, widths, strict=True)).rstrip()
-        for row in table
-    ]
+    lines = [" | ".join(_trim([str(c).rjust(w) for c, w in zip(row, widths, strict=True)]))
+             for row in table]  # fmt: skip
     lines.insert(1, "-+-".join("-" * w for w in widths))
     return "\n".join(lines)
+
+
+def _trim(cells: list[str]) -> list[str]:
+    """Without the blank cells at the end of a row (an empty last column)."""
+    while cells and not cells[-1].strip():
+        cells.pop()
+    return cells
 
 
 def results_table(results: Sequence[LevelResult]) -> str:

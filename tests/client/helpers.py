@@ -34,7 +34,7 @@ def table_rows(output: str) -> dict[str, list[str]]:
     rows = {}
     for line in output.splitlines()[2:]:
         cells = [cell.strip() for cell in line.split(" | ")]
-        rows[Path(cells[0]).name] = cells[1:]
+        rows[Path(cells[0]).name] = [*cells[1:], ""][:4]  # the note column may be absent
     return rows
 
 
