@@ -164,3 +164,15 @@ def test_incomplete_run_dir_names_the_missing_file(trained_run: Path, tmp_path: 
         publish_run(run_dir, tmp_path / "mnist")
     with pytest.raises(RunDirError, match="run directory not found"):
         publish_run(tmp_path / "nowhere", tmp_path / "mnist")
+
+
+def test_a_broken_published_version_is_skipped_by_the_gate_with_a_warning(
+    published_model: Path, trained_run: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    base = copy_base_path(published_model, tmp_path)
+    (base / "5").mkdir()
+    (base / "5" / "saved_model.pb").write_bytes(b"not a SavedModel")
+    assert publish_run(trained_run, base) == 6
+    assert "version 5" in caplog.text and "not evaluated" in caplog.text
+    gate = read_metadata(base / "6")["gate"]  # type: ignore[index]
+    assert gate["best_published_version"] == 1
