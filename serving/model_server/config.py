@@ -1,12 +1,14 @@
 """TF Serving's text-proto configuration files: models, batching, monitoring.
 
 The rules follow TF Serving's ServerCore, so a file accepted here is accepted by the
-tensorflow/serving container and the other way round. In particular a `base_path` must be
-absolute unless `--model_config_list_root_dir` is given, which relative base paths are
-joined to (TF Serving: "Expected model X to have an absolute path or URI").
+tensorflow/serving container and the other way round. In particular every `base_path` must
+be absolute (TF Serving: "Expected model X to have an absolute path or URI"). The files hold
+the container's paths (`/models/mnist`); a `Mount` (local flag `--mount`) reads them from a
+host folder, as the container's volume mount maps them.
 """
 
 import os
+import posixpath
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +45,37 @@ def parse_text_proto(path: str | Path, message: Message) -> Message:
         raise ConfigError(f"invalid {message.DESCRIPTOR.name} in {path}: {exc}") from exc
 
 
+@dataclass(frozen=True)
+class Mount:
+    """`--mount HOST_DIR:CONTAINER_DIR` (local extension, not a TF Serving flag): base paths
+    under `container_dir` are read from `host_dir`, as a container volume mount maps them."""
+
+    host_dir: str
+    container_dir: str
+
+    def host_path(self, base_path: str) -> str:
+        """`base_path` on the host, or unchanged when it is not under the container dir."""
+        path = posixpath.normpath(base_path)
+        if path == self.container_dir:
+            return self.host_dir
+        if path.startswith(self.container_dir.rstrip("/") + "/"):
+            return os.path.join(self.host_dir, path[len(self.container_dir) :].lstrip("/"))
+        return base_path
+
+
+def parse_mount(text: str) -> Mount:
+    """Parses HOST_DIR:CONTAINER_DIR; a relative HOST_DIR is taken from the working dir."""
+    host_dir, sep, container_dir = text.rpartition(":")
+    usage = f"--mount {text!r}: expected HOST_DIR:CONTAINER_DIR, e.g. models:/models"
+    if not sep or not host_dir or not container_dir:
+        raise ConfigError(usage)
+    if not container_dir.startswith("/"):
+        raise ConfigError(f"{usage} (CONTAINER_DIR must be absolute, got {container_dir!r})")
+    if not os.path.isdir(host_dir):
+        raise ConfigError(f"--mount {text!r}: HOST_DIR {host_dir!r} is not a directory")
+    return Mount(os.path.abspath(host_dir), posixpath.normpath(container_dir))
+
+
 def single_model_config(name: str, base_path: str) -> ModelServerConfig:
     """The config that --model_name/--model_base_path stand for."""
     config = ModelServerConfig()
@@ -56,9 +89,10 @@ def _is_relative(path: str) -> bool:
 
 
 def resolve_model_config(
-    config: ModelServerConfig, root_dir: str | None = None
+    config: ModelServerConfig, mount: Mount | None = None
 ) -> ModelServerConfig:
-    """Validates a ModelServerConfig and returns a copy with absolute base paths."""
+    """Validates a ModelServerConfig as TF Serving does and returns a copy with the base
+    paths on this host (mapped through `mount`)."""
     if config.WhichOneof("config") != "model_config_list":
         raise ConfigError("model server config: only model_config_list is supported")
     resolved = ModelServerConfig()
@@ -66,17 +100,15 @@ def resolve_model_config(
     names: set[str] = set()
     for model in resolved.model_config_list.config:
         _check_model(model, names)
-        if root_dir is not None and _is_relative(model.base_path):
-            # Local extension: a relative root dir is taken from the working directory;
-            # TF Serving requires it absolute.
-            model.base_path = os.path.join(os.path.abspath(root_dir), model.base_path)
-        elif _is_relative(model.base_path):
+        if _is_relative(model.base_path):
             raise ConfigError(
                 f"Expected model {model.name} to have an absolute path or URI; "
-                f"got base_path()={model.base_path} (or pass --model_config_list_root_dir)"
+                f"got base_path()={model.base_path}"
             )
         if "://" in model.base_path:
             raise ConfigError(f"model {model.name}: base_path URIs are not supported locally")
+        if mount is not None:
+            model.base_path = mount.host_path(model.base_path)
     return resolved
 
 
@@ -97,10 +129,10 @@ def _check_model(model: ModelConfig, names: set[str]) -> None:
         raise ConfigError(f"model {model.name}: model_version_policy.specific.versions is empty")
 
 
-def load_model_config(path: str | Path, root_dir: str | None = None) -> ModelServerConfig:
+def load_model_config(path: str | Path, mount: Mount | None = None) -> ModelServerConfig:
     config = parse_text_proto(path, ModelServerConfig())
     assert isinstance(config, ModelServerConfig)
-    return resolve_model_config(config, root_dir)
+    return resolve_model_config(config, mount)
 
 
 def load_batching_options(path: str | Path | None) -> BatchingOptions:

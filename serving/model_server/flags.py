@@ -5,14 +5,17 @@ work here. Flags that TF Serving lacks are marked "local".
 """
 
 import argparse
+import os
 from dataclasses import dataclass
 
 from serving.model_server.config import (
     BatchingOptions,
     ModelServerConfig,
+    Mount,
     load_batching_options,
     load_model_config,
     load_prometheus_path,
+    parse_mount,
     resolve_model_config,
     single_model_config,
 )
@@ -27,7 +30,7 @@ class Options:
     rest_api_timeout_seconds: float
     model_config: ModelServerConfig
     model_config_file: str | None
-    model_config_list_root_dir: str | None
+    mount: Mount | None
     model_config_file_poll_wait_seconds: float
     file_system_poll_wait_seconds: float
     batching: BatchingOptions | None
@@ -73,7 +76,13 @@ def build_parser() -> argparse.ArgumentParser:
     flag("--model_name", default="default", help="name of the single model to serve")
     flag("--model_base_path", help="base path of the single model (integer version folders)")
     flag("--model_config_file", help="ModelServerConfig text proto; overrides the two above")
-    flag("--model_config_list_root_dir", help="root that relative base_path values join")
+    flag(
+        "--mount",
+        metavar="HOST_DIR:CONTAINER_DIR",
+        help="local extension, not a TF Serving flag: base paths in the model config that lie "
+        "under CONTAINER_DIR are read from HOST_DIR (relative HOST_DIR taken from the working "
+        "directory), as a container volume mount would map them; e.g. --mount models:/models",
+    )
     flag("--model_config_file_poll_wait_seconds", type=_non_negative, default=0.0)
     flag("--file_system_poll_wait_seconds", type=_non_negative, default=1.0)
     flag("--enable_batching", type=_bool, nargs="?", const=True, default=False)
@@ -97,13 +106,15 @@ def parse_options(argv: list[str] | None = None) -> Options:
 
 
 def _to_options(args: argparse.Namespace) -> Options:
+    mount = parse_mount(args.mount) if args.mount is not None else None
     if args.model_config_file:
-        config = load_model_config(args.model_config_file, args.model_config_list_root_dir)
+        config = load_model_config(args.model_config_file, mount)
     elif args.model_base_path:
-        config = resolve_model_config(
-            single_model_config(args.model_name, args.model_base_path),
-            args.model_config_list_root_dir or ".",
-        )
+        # Local extension: a relative --model_base_path is taken from the working directory.
+        base_path = args.model_base_path
+        if "://" not in base_path:
+            base_path = os.path.abspath(base_path)
+        config = resolve_model_config(single_model_config(args.model_name, base_path), mount)
     else:
         raise ConfigError("one of --model_base_path or --model_config_file is required")
     if args.batching_parameters_file and not args.enable_batching:
@@ -122,7 +133,7 @@ def _to_options(args: argparse.Namespace) -> Options:
         rest_api_timeout_seconds=args.rest_api_timeout_in_ms / 1000,
         model_config=config,
         model_config_file=args.model_config_file,
-        model_config_list_root_dir=args.model_config_list_root_dir,
+        mount=mount,
         model_config_file_poll_wait_seconds=args.model_config_file_poll_wait_seconds,
         file_system_poll_wait_seconds=args.file_system_poll_wait_seconds,
         batching=load_batching_options(args.batching_parameters_file)

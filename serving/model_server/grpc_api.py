@@ -13,7 +13,7 @@ from tensorflow_serving.apis import (
     prediction_service_pb2_grpc,
 )
 
-from serving.model_server.config import resolve_model_config
+from serving.model_server.config import Mount, resolve_model_config
 from serving.model_server.errors import ConfigError, ServingError
 from serving.model_server.service import ModelService
 from serving.model_server.tensors import to_ndarray, to_proto
@@ -80,9 +80,9 @@ async def _now(value: T) -> T:
 
 
 class ModelServicer(model_service_pb2_grpc.ModelServiceServicer):
-    def __init__(self, service: ModelService, root_dir: str | None):
+    def __init__(self, service: ModelService, mount: Mount | None):
         self._service = service
-        self._root_dir = root_dir
+        self._mount = mount  # --mount applies to reloaded configs as to the config file
 
     async def GetModelStatus(self, request: Any, context: Context) -> Any:
         return await _answer(context, lambda: _now(self._service.status(request)))
@@ -90,7 +90,7 @@ class ModelServicer(model_service_pb2_grpc.ModelServiceServicer):
     async def HandleReloadConfigRequest(self, request: Any, context: Context) -> Any:
         response = model_management_pb2.ReloadConfigResponse()
         try:
-            config = resolve_model_config(request.config, self._root_dir)
+            config = resolve_model_config(request.config, self._mount)
             loop = asyncio.get_running_loop()
             await loop.run_in_executor(None, self._service.manager.apply_config, config)
         except ConfigError as exc:
@@ -105,10 +105,8 @@ class ModelServicer(model_service_pb2_grpc.ModelServiceServicer):
         return response
 
 
-def add_services(server: grpc.aio.Server, service: ModelService, root_dir: str | None) -> None:
+def add_services(server: grpc.aio.Server, service: ModelService, mount: Mount | None) -> None:
     prediction_service_pb2_grpc.add_PredictionServiceServicer_to_server(
         PredictionServicer(service), server
     )
-    model_service_pb2_grpc.add_ModelServiceServicer_to_server(
-        ModelServicer(service, root_dir), server
-    )
+    model_service_pb2_grpc.add_ModelServiceServicer_to_server(ModelServicer(service, mount), server)

@@ -61,7 +61,7 @@ async def _watch_config_file(options: Options, manager: ModelManager) -> None:
             if current == last:
                 continue
             last = current
-            config = load_model_config(path, options.model_config_list_root_dir)
+            config = load_model_config(path, options.mount)
             await loop.run_in_executor(None, manager.apply_config, config)
             log.info("applied the changed model config file %s", path)
         except (OSError, ConfigError, ServingError) as exc:
@@ -88,7 +88,7 @@ async def serve(options: Options) -> int:
             ("grpc.max_send_message_length", MAX_GRPC_MESSAGE_BYTES),
         ]
     )
-    add_services(grpc_server, service, options.model_config_list_root_dir)
+    add_services(grpc_server, service, options.mount)
     grpc_port = grpc_server.add_insecure_port(f"{options.host}:{options.port}")
     await grpc_server.start()
     log.info("Running gRPC ModelServer at %s:%d ...", options.host, grpc_port)

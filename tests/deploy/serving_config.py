@@ -12,10 +12,6 @@ from tests.deploy.files import REPO, SERVING_CONFIG
 
 MODELS_CONFIG = SERVING_CONFIG / "models.config"
 MONITORING_CONFIG = SERVING_CONFIG / "monitoring.config"
-# The container's models.config: absolute base paths, as tensorflow_model_server requires.
-CONTAINER_MODELS_CONFIG = REPO / "deploy" / "tf-serving" / "models.config"
-# Where compose and k8s mount the models volume; the local convention's root dir there.
-MODELS_MOUNT = "/models"
 
 
 def _require(path: Path) -> Path:
@@ -28,20 +24,15 @@ def _config_module() -> Any:
     return pytest.importorskip("serving.model_server.config")
 
 
-def container_models_config(path: Path = CONTAINER_MODELS_CONFIG) -> Any:
-    """The container's ModelServerConfig, checked as TF Serving checks it (no root dir:
-    every base path must be absolute)."""
+def models_config(path: Path = MODELS_CONFIG) -> Any:
+    """The ModelServerConfig, checked as TF Serving checks it (no mount: every base path
+    must be absolute, as tensorflow_model_server requires)."""
     return _config_module().load_model_config(_require(path), None)
 
 
-def local_models_config_in_container() -> Any:
-    """serving/config/models.config resolved as if its models folder were the mount."""
-    return _config_module().load_model_config(_require(MODELS_CONFIG), MODELS_MOUNT)
-
-
-def served_models(path: Path = CONTAINER_MODELS_CONFIG) -> dict[str, str]:
+def served_models(path: Path = MODELS_CONFIG) -> dict[str, str]:
     """Model name → base path in the container."""
-    config = container_models_config(path)
+    config = models_config(path)
     return {model.name: model.base_path for model in config.model_config_list.config}
 
 

@@ -22,7 +22,6 @@ from tests.deploy.files import (
 from tests.deploy.image_refs import pin_problem, split_tag
 from tests.deploy.kustomize import container, find, pod_spec, render
 from tests.deploy.serving_config import (
-    CONTAINER_MODELS_CONFIG,
     gateway_settings_fields,
     monitoring_path,
     served_models,
@@ -36,6 +35,7 @@ NAMESPACE = "mnist"
 WORKLOADS = (("Deployment", "tf-serving"), ("Deployment", "gateway"), ("Job", "trainer"))
 
 OVERLAYS = list(K8S_OVERLAYS)
+K8S_CONFIG_FILES = ("models.config", "batching.config", "monitoring.config")
 
 
 def _objects(overlay: str) -> tuple[dict[str, Any], ...]:
@@ -198,11 +198,17 @@ def test_tf_serving_ports_probes_and_service():
 
 def _config_sources() -> dict[str, Path]:
     """ConfigMap key → the file it must copy (the files that compose mounts)."""
-    return {
-        "models.config": CONTAINER_MODELS_CONFIG,
-        "batching.config": SERVING_CONFIG / "batching.config",
-        "monitoring.config": SERVING_CONFIG / "monitoring.config",
-    }
+    return {name: SERVING_CONFIG / name for name in K8S_CONFIG_FILES}
+
+
+@pytest.mark.parametrize("name", K8S_CONFIG_FILES)
+def test_k8s_config_files_are_byte_identical_copies_of_serving_config(name):
+    # kustomize reads only files below its root, hence the copies; they must not drift.
+    copy, source = K8S / "base" / "config" / name, SERVING_CONFIG / name
+    assert copy.read_bytes() == source.read_bytes(), (
+        f"{copy.relative_to(REPO)} differs from {source.relative_to(REPO)}: "
+        f"cp {source.relative_to(REPO)} {copy.relative_to(REPO)}"
+    )
 
 
 def test_tf_serving_config_map_copies_the_mounted_files():
