@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from serving.gateway import preprocessing
 from serving.gateway.api.handlers import install_error_handlers
 from serving.gateway.api.routes import health, metrics, models, predict, web
 from serving.gateway.middleware import BodySizeLimitMiddleware, RequestObservationMiddleware
@@ -29,6 +30,7 @@ def create_app(settings: Settings | None = None, predictor: Predictor | None = N
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        preprocessing.warm_up()
         # One channel per worker, opened and closed with the app (never at import time).
         app.state.predictor = predictor or GrpcPredictor(
             settings.model_server, settings.model_name, settings.rpc_timeout_seconds

@@ -287,7 +287,10 @@ class FakePredictor:
             "probabilities": TensorSpec("float", [-1, 10]),
         }
         sig = Signature({"images": spec}, outputs, "tensorflow/serving/predict")
-        return ModelMetadata(self.model_name, version, {SIGNATURE: sig})
+        internal = Signature({}, {"__saved_model_init_op": TensorSpec("invalid", None)}, "")
+        return ModelMetadata(
+            self.model_name, version, {SIGNATURE: sig, "__saved_model_init_op": internal}
+        )
 
     async def close(self) -> None:
         return None

@@ -238,6 +238,7 @@ def test_models_lists_versions_labels_and_signatures(client: TestClient) -> None
     assert response.status_code == 200, response.text
     versions = {v["version"]: v for v in response.json()["versions"]}
     assert versions[1]["labels"] == ["stable"] and versions[2]["labels"] == []
+    assert set(versions[2]["signatures"]) == {"serving_default"}  # no SavedModel internals
     images = versions[2]["signatures"]["serving_default"]["inputs"]["images"]
     assert images == {"dtype": "float", "shape": [-1, 28, 28, 1]}
 
@@ -269,3 +270,21 @@ def test_unknown_route_answers_the_error_body(client: TestClient) -> None:
     response = client.get("/nope")
     assert response.status_code == 404
     assert error_of(response)["code"] == "not_found"
+
+
+def test_large_multipart_upload_stays_in_memory(
+    fake_predictor: FakePredictor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tempfile
+
+    def no_disk(*args: object, **kwargs: object) -> None:
+        raise AssertionError("an upload was spooled to a file on disk")
+
+    noise = np.random.default_rng(0).integers(0, 256, (1200, 1200), dtype=np.uint8)
+    noise[400:800, 590:610] = 0  # a dark bar on noise: something to recognize
+    large = encode(noise)
+    assert len(large) > 1024 * 1024  # over Starlette's default in-memory spool size
+    monkeypatch.setattr(tempfile, "TemporaryFile", no_disk)
+    with TestClient(create_app(Settings(), fake_predictor)) as client:
+        response = client.post("/predict", files={"file": ("../../etc/x.png", large)})
+    assert response.status_code in (200, 422), response.text

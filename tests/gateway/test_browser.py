@@ -67,14 +67,17 @@ def test_drawn_digit_is_recognized(
             draw(page, STROKES[digit])
         assert answer.value.status == 200
         page.wait_for_selector(f"#digit:has-text('{digit}')", timeout=10_000)
+        page.wait_for_timeout(300)  # let the bars' transition finish for the screenshot
+        page.screenshot(path=str(tmp_path / f"page-{digit}.png"), full_page=True)
 
         assert page.locator("#model").inner_text().startswith("model mnist · version 1")
         bars = page.locator("#bars li")
         assert bars.count() == 10
         assert page.locator("#bars li.top").get_attribute("data-digit") == str(digit)
-        width = page.locator("#bars li.top .fill").evaluate("e => e.getBoundingClientRect().width")
-        assert width > 0
-        page.screenshot(path=str(tmp_path / f"page-{digit}.png"), full_page=True)
+        drawn_share = page.locator("#bars li.top .fill").evaluate(
+            "e => e.getBoundingClientRect().width / e.parentElement.getBoundingClientRect().width"
+        )
+        assert drawn_share > 0.5  # the predicted digit's bar is drawn, and dominates
     finally:
         page.close()
 

@@ -3,7 +3,7 @@
 The model is the `published_model` SavedModel, loaded in this process; the digits are the
 bundled subset's validation split (never trained on). Raw arrays give the reference
 accuracy; each style must stay close to it (issue: plain within 0.3 points, others 1 point;
-here one digit is 0.25 points).
+here one digit is 0.2 points).
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import pytest
 from client.styles import STYLES, render
 from serving.gateway.preprocessing import preprocess
 
-DIGITS = 400
 ALLOWED_LOSS_POINTS = {"plain": 0.3, "paper": 1.0, "canvas": 1.0, "photo": 1.0, "transparent": 1.0}
 
 pytestmark = pytest.mark.slow
@@ -43,23 +42,25 @@ def digits() -> tuple[np.ndarray, np.ndarray]:
     from training.data import load_mnist
 
     validation = load_mnist("subset").validation
-    picks = np.linspace(0, len(validation.labels) - 1, DIGITS).astype(int)
-    return validation.images[picks], validation.labels[picks]
+    return validation.images, validation.labels  # 500 digits
 
 
 @pytest.fixture(scope="module")
-def raw_accuracy(classify, digits) -> float:
+def raw_correct(classify, digits) -> int:
     images, labels = digits
-    return float((classify(images / 255.0) == labels).mean())
+    return int((classify(images / 255.0) == labels).sum())
 
 
 @pytest.mark.parametrize("style", STYLES)
-def test_style_accuracy_close_to_raw_arrays(classify, digits, raw_accuracy, style: str) -> None:
+def test_style_accuracy_close_to_raw_arrays(classify, digits, raw_correct, style: str) -> None:
     images, labels = digits
     rng = np.random.default_rng(0)
     inputs = np.stack([preprocess(render(image, style, rng)) for image in images])
-    accuracy = float((classify(inputs) == labels).mean())
-    loss_points = 100 * (raw_accuracy - accuracy)
-    assert loss_points <= ALLOWED_LOSS_POINTS[style], (
-        f"{style}: {accuracy:.2%} vs raw {raw_accuracy:.2%} (lost {loss_points:.2f} points)"
+    correct = int((classify(inputs) == labels).sum())
+    # Compare in digits, not floats: "at most 1 point" on 500 digits is at most 5 digits.
+    allowed_digits = ALLOWED_LOSS_POINTS[style] * len(labels) / 100
+    lost_digits = raw_correct - correct
+    assert lost_digits <= allowed_digits, (
+        f"{style}: {correct}/{len(labels)} vs raw {raw_correct}/{len(labels)} "
+        f"(lost {100 * lost_digits / len(labels):.2f} points)"
     )

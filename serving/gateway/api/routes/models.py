@@ -42,6 +42,7 @@ def signatures(metadata: ModelMetadata) -> dict[str, SignatureInfo]:
             outputs={k: TensorInfo(dtype=t.dtype, shape=t.shape) for k, t in sig.outputs.items()},
         )
         for name, sig in metadata.signatures.items()
+        if not name.startswith("__")  # SavedModel internals such as __saved_model_init_op
     }
 
 
