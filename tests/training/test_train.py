@@ -57,6 +57,7 @@ def summary_tags(directory: Path) -> tuple[set[str], bool]:
     return tags, graph
 
 
+@pytest.mark.slow
 def test_cli_writes_the_run_directory(smoke_run: tuple[Path, str]) -> None:
     run_dir, output = smoke_run
     assert "71/71" in output and "val_accuracy" in output  # one progress line per epoch
@@ -83,6 +84,7 @@ def test_cli_writes_the_run_directory(smoke_run: tuple[Path, str]) -> None:
     assert run["project_version"]
 
 
+@pytest.mark.slow
 def test_evaluation_json_describes_the_validation_split(smoke_run: tuple[Path, str]) -> None:
     run_dir, _ = smoke_run
     evaluation = json.loads((run_dir / "evaluation.json").read_text())
@@ -104,6 +106,7 @@ def test_evaluation_json_describes_the_validation_split(smoke_run: tuple[Path, s
         assert row["precision"] == pytest.approx(matrix[digit, digit] / matrix[:, digit].sum())
 
 
+@pytest.mark.slow
 def test_tensorboard_logs_scalars_graph_and_images(smoke_run: tuple[Path, str]) -> None:
     logs = smoke_run[0] / "logs"
     train_tags, _ = summary_tags(logs / "train")
@@ -114,6 +117,7 @@ def test_tensorboard_logs_scalars_graph_and_images(smoke_run: tuple[Path, str]) 
     assert {"confusion_matrix", "misclassified_digits"} <= summary_tags(logs / "evaluation")[0]
 
 
+@pytest.mark.slow
 def test_a_finished_run_is_not_overwritten(
     smoke_run: tuple[Path, str], capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -176,6 +180,7 @@ def cnn_weights(tmp_path: Path, name: str, seed: int) -> list[np.ndarray]:
     return keras.models.load_model(run_dir / "model.keras").get_weights()
 
 
+@pytest.mark.slow
 def test_same_seed_same_weights(tmp_path: Path, small_subset: None) -> None:
     first = cnn_weights(tmp_path, "a", seed=7)
     again = cnn_weights(tmp_path, "b", seed=7)
