@@ -47,6 +47,19 @@ def children(pid: int) -> list[int]:
     return found
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process: start-up cost independent of machine load."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def worker_pids(pid: int, workers: int) -> list[int]:
+    """One worker runs in the started process; with more, uvicorn spawns them as children."""
+    if workers == 1:
+        return [pid]
+    return [c for c in children(pid) if "spawn_main" in Path(f"/proc/{c}/cmdline").read_text()]
+
+
 def rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -89,15 +102,16 @@ def measure(model_server: str, workers: int) -> None:
                 pass
             time.sleep(0.02)
         ready = time.monotonic() - started
+        pids = worker_pids(process.pid, workers)
+        cpu = max(cpu_seconds(pid) for pid in pids)
         png = digit_png()
         for _ in range(50 * workers):
             httpx.post(f"{url}/predict", content=png, headers={"content-type": "image/png"})
-        # One worker runs in the started process; with more, uvicorn's supervisor spawns them.
-        pids = [process.pid] if workers == 1 else children(process.pid)
         memory = ", ".join(f"{rss_mb(pid):.0f}" for pid in pids)
         tensorflow = any(loads_tensorflow(pid) for pid in pids)
         print(
-            f"workers={workers}: ready in {ready:.2f} s; RSS per worker (MB): {memory}; "
+            f"workers={workers}: ready in {ready:.2f} s wall ({cpu:.2f} s CPU per worker, load "
+            f"average {os.getloadavg()[0]:.1f}); RSS per worker (MB): {memory}; "
             f"TensorFlow loaded: {tensorflow}"
         )
     finally:
