@@ -34,7 +34,11 @@ def _idx_file(directory: Path, name: str) -> Path:
 
 
 def pick_balanced(labels: np.ndarray, count: int, seed: int) -> np.ndarray:
-    """Indices of `count` digits cycling through the classes 0, 1, ..., 9, 0, ... at random."""
+    """Indices of `count` random digits cycling through the classes from `seed % 10`."""
     rng = np.random.default_rng(seed)
     by_class = [rng.permutation(np.flatnonzero(labels == digit)) for digit in range(10)]
-    return np.array([by_class[i % 10][i // 10 % len(by_class[i % 10])] for i in range(count)])
+    picks = []
+    for i in range(count):
+        digit = (seed + i) % 10
+        picks.append(by_class[digit][(seed % 10 + i) // 10 % len(by_class[digit])])
+    return np.array(picks)

@@ -30,7 +30,9 @@ def level_row(result: LevelResult) -> list[str]:
 
 def format_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     table = [list(header), *map(list, rows)]
-    widths = [max(len(str(row[i])) for row in table) for i in range(len(header))]
+    shown = [i for i in range(len(header)) if any(str(row[i]).strip() for row in table)]
+    table = [[row[i] for i in shown] for row in table]  # without columns empty throughout
+    widths = [max(len(str(row[i])) for row in table) for i in range(len(shown))]
     lines = [" | ".join(_trim([str(c).rjust(w) for c, w in zip(row, widths, strict=True)]))
              for row in table]  # fmt: skip
     lines.insert(1, "-+-".join("-" * w for w in widths))

