@@ -70,6 +70,7 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> int:
     args = parse_args()
+    environment = report.environment()  # the load average before our own load
     versions = sorted(int(p.name) for p in args.model_base_path.glob("*") if p.name.isdigit())
     if not versions:
         sys.exit(f"error: no published version in {args.model_base_path}; run `make demo` first")
@@ -85,6 +86,7 @@ def main() -> int:
         results = run_systems(systems, levels, args.duration, args.warmup, args.rounds)
 
     document = summarize(args, results, [p.name for p in uploads], versions[-1])
+    document["environment"] = environment
     report.write_json(args.out.with_suffix(".json"), document)
     report.plot_latency_throughput(
         results, args.out.with_suffix(".png"), "end to end, closed loop (same uploads)"
@@ -232,7 +234,6 @@ def summarize(
 ) -> dict[str, Any]:
     return {
         "command": "python -m benchmarks.end_to_end " + " ".join(sys.argv[1:]),
-        "environment": report.environment(),
         "note": "2-core machine whose CPU may be shared with other work: compare the ratios",
         "model_version": version,
         "uploads": uploads,

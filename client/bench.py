@@ -50,6 +50,7 @@ def _int_list(text: str) -> list[int]:
 
 def run(args: argparse.Namespace) -> int:
     images = args.image or default_images()
+    environment = report.environment()  # the load average before our own load
 
     def make_target() -> Target:
         if args.target == "grpc":
@@ -69,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
         "images": [image.name for image in images],
         "duration_s": args.duration,
         "warmup_s": args.warmup,
-        "environment": report.environment(),
+        "environment": environment,
         "levels": [r.to_json() for r in results],
     }
     report.write_json(args.out.with_suffix(".json"), document)
