@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 MODEL_BASE_PATH ?= models/mnist
 RUN_DIR ?= runs/cnn
 
-.PHONY: setup demo stop test check bench system-deps clean
+.PHONY: setup demo stop test check bench protos system-deps clean
 
 setup: $(STAMP)
 
@@ -38,10 +38,15 @@ bench: setup
 test: setup
 	$(PY) -m pytest
 
+# Regenerate the TF-free TF Serving messages in serving/tfs_api/ from their .proto files.
+protos: setup
+	$(PY) -m serving.tfs_api.generate
+
 check: setup
+	$(PY) -m serving.tfs_api.generate --check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy training export serving client tests
+	$(VENV)/bin/mypy training export serving client tests benchmarks scripts
 
 clean:
 	rm -rf $(VENV) runs models .pytest_cache .mypy_cache .ruff_cache
