@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 from starlette.concurrency import run_in_threadpool
 
-from serving.gateway.metrics import CONFIDENCE, PREDICTIONS, timed_stage
+from serving.gateway.metrics import CONFIDENCE, PREDICTIONS, child, timed_stage
 from serving.gateway.predictor import Prediction, Predictor, VersionSelector
 from serving.gateway.preprocessing import preprocess_batch
 from serving.gateway.schemas import DigitPrediction, PredictionResponse, Timings
@@ -33,7 +33,7 @@ def postprocess(
     for probabilities, image in zip(prediction.probabilities, batch, strict=True):
         digit = int(np.argmax(probabilities))
         confidence = float(probabilities[digit])
-        PREDICTIONS.labels(str(digit), str(prediction.model_version)).inc()
+        child(PREDICTIONS, str(digit), str(prediction.model_version)).inc()
         CONFIDENCE.observe(confidence)
         results.append(
             DigitPrediction(
@@ -67,7 +67,7 @@ async def run_prediction(
         request_id=request_id,
         predictions=predictions,
         timings=Timings(
-            preprocess_ms=round(preprocessing["seconds"] * 1000, 3),
-            inference_ms=round(inference["seconds"] * 1000, 3),
+            preprocess_ms=round(preprocessing.seconds * 1000, 3),
+            inference_ms=round(inference.seconds * 1000, 3),
         ),
     )

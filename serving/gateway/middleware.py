@@ -10,7 +10,7 @@ import uuid
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from serving.gateway.errors import UploadTooLarge, error_body
-from serving.gateway.metrics import REQUEST_LATENCY, REQUESTS
+from serving.gateway.metrics import REQUEST_LATENCY, REQUESTS, child
 
 REQUEST_ID_HEADER = "x-request-id"
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -99,5 +99,5 @@ class RequestObservationMiddleware:
         finally:
             route = scope.get("route")
             path = getattr(route, "path", "unmatched")  # the template: bounded label values
-            REQUESTS.labels(path, scope["method"], str(status)).inc()
-            REQUEST_LATENCY.labels(path).observe(time.perf_counter() - start)
+            child(REQUESTS, path, scope["method"], str(status)).inc()
+            child(REQUEST_LATENCY, path).observe(time.perf_counter() - start)

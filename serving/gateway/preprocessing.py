@@ -92,24 +92,37 @@ def border_values(gray: np.ndarray) -> np.ndarray:
     )
 
 
+def median(values: np.ndarray) -> float:
+    """np.median of a 1-D array, without its generic-axis overhead (~10× faster here)."""
+    middle = values.size // 2
+    if values.size % 2:
+        return float(np.partition(values, middle)[middle])
+    low, high = np.partition(values, (middle - 1, middle))[middle - 1 : middle + 1]
+    return (float(low) + float(high)) / 2
+
+
 def normalise_ink(gray: np.ndarray) -> np.ndarray:
     """Light ink on a 0 background, scaled 0..1, background noise cut off."""
-    background = float(np.median(border_values(gray)))
-    if background - float(gray.min()) > float(gray.max()) - background:
+    border = border_values(gray)
+    background = median(border)
+    lowest, highest = float(gray.min()), float(gray.max())
+    if background - lowest > highest - background:
         gray = 255.0 - gray  # dark ink on light paper
+        border = 255.0 - border
         background = 255.0 - background
-    contrast = float(gray.max()) - background
+        highest = 255.0 - lowest
+    contrast = highest - background
     if contrast < MIN_CONTRAST:
         raise NoInk(
             f"no digit found: the image is blank (ink contrast {contrast:.0f} of 255, "
             f"at least {MIN_CONTRAST:.0f} needed)"
         )
     ink = np.clip((gray - background) / contrast, 0.0, 1.0)
-    noise = float(np.std(np.clip(border_values(gray) - background, 0, None) / contrast))
+    noise = float(np.std(np.clip(border - background, 0, None) / contrast))
     floor = min(NOISE_FLOOR_SIGMAS * noise, MAX_NOISE_FLOOR)
     if floor > 0:
         ink = np.clip((ink - floor) / (1.0 - floor), 0.0, 1.0)
-    return ink.astype(np.float32)
+    return ink.astype(np.float32, copy=False)
 
 
 def ink_bounding_box(ink: np.ndarray) -> tuple[slice, slice]:
@@ -135,10 +148,12 @@ def fit_digit_box(digit: np.ndarray) -> np.ndarray:
 def centre_by_mass(digit: np.ndarray) -> np.ndarray:
     """Place in a 28×28 field with the centre of mass at CENTRE (integer shift, as MNIST)."""
     height, width = digit.shape
-    rows, cols = np.indices(digit.shape)
+    # Moments from the row and column profiles (no index grids), summed in float64.
+    row_mass = digit.sum(axis=1, dtype=np.float64)
+    col_mass = digit.sum(axis=0, dtype=np.float64)
     mass = float(digit.sum())
-    top = round(CENTRE - float((digit * rows).sum()) / mass)
-    left = round(CENTRE - float((digit * cols).sum()) / mass)
+    top = round(CENTRE - float(row_mass @ np.arange(height)) / mass)
+    left = round(CENTRE - float(col_mass @ np.arange(width)) / mass)
     # Keep the whole digit inside the field even when its mass sits near one edge.
     top = min(max(top, 0), FIELD_SIZE - height)
     left = min(max(left, 0), FIELD_SIZE - width)
@@ -149,7 +164,7 @@ def centre_by_mass(digit: np.ndarray) -> np.ndarray:
 
 def preprocess_array(gray: np.ndarray) -> np.ndarray:
     """Grey levels (any size, either polarity) to a float32 [28, 28] MNIST-style field."""
-    ink = normalise_ink(gray.astype(np.float32))
+    ink = normalise_ink(gray.astype(np.float32, copy=False))
     if ink.shape == (FIELD_SIZE, FIELD_SIZE):
         rows, cols = ink_bounding_box(ink)
         return centre_by_mass(ink[rows, cols])

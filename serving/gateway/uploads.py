@@ -1,20 +1,18 @@
 """The images of a /predict request: multipart `file` fields or a raw image/* body.
 
-Multipart files are spooled in memory up to the upload limit (the body limit bounds them),
+Multipart files are read into memory as they stream in (the upload limit bounds the body),
 so an upload never becomes a file on disk, let alone one named by the client.
 """
 
 from __future__ import annotations
 
-from starlette.datastructures import UploadFile
-from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import Request
 
-from serving.gateway.errors import NoImage, TooManyImages, UnsupportedImage
+from serving.gateway.errors import NoImage, UnsupportedImage
+from serving.gateway.multipart import MultipartError, read_file_fields
 from serving.gateway.settings import Settings
 
 FILE_FIELD = "file"
-MAX_TEXT_FIELDS = 16
 
 
 async def read_images(request: Request, settings: Settings) -> list[bytes]:
@@ -35,25 +33,12 @@ async def read_images(request: Request, settings: Settings) -> list[bytes]:
 
 
 async def _read_multipart(request: Request, settings: Settings) -> list[bytes]:
-    parser = MultiPartParser(
-        request.headers,
-        request.stream(),
-        max_files=settings.max_images,
-        max_fields=MAX_TEXT_FIELDS,
-    )
-    parser.spool_max_size = settings.max_upload_bytes  # keep every upload in memory
     try:
-        form = await parser.parse()
-    except MultiPartException as exc:
-        if "Too many files" in exc.message:
-            raise TooManyImages(
-                f"more than {settings.max_images} images in one request (GATEWAY_MAX_IMAGES)"
-            ) from exc
-        raise NoImage(f"malformed multipart body: {exc.message}") from exc
-    try:
-        parts = form.getlist(FILE_FIELD)
-        if any(not isinstance(part, UploadFile) for part in parts):
-            raise NoImage(f"the {FILE_FIELD!r} field must be a file upload, not text")
-        return [await part.read() for part in parts if isinstance(part, UploadFile)]
-    finally:
-        await form.close()
+        return await read_file_fields(
+            request.headers.get("content-type", ""),
+            request.stream(),
+            FILE_FIELD,
+            settings.max_images,
+        )
+    except MultipartError as exc:
+        raise NoImage(f"malformed multipart body: {exc}") from exc
