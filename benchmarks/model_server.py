@@ -11,10 +11,12 @@ Run: python -m benchmarks.model_server --model-base-path models/mnist [--duratio
 
 import argparse
 import asyncio
+import os
 import shutil
 import tempfile
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import grpc
 import numpy as np
@@ -26,6 +28,12 @@ from tests.fixtures.servers import ModelServerProcess, running_model_server
 LEVELS = (1, 8, 32)
 BATCHING_CONFIG = "serving/config/batching.config"
 GOAL_RATIO = 3.0
+
+
+class Level(NamedTuple):
+    rps: float
+    p50_ms: float
+    cpu_ms: float  # server CPU (user + system, all threads) per request
 
 
 def _request(seed: int) -> predict_pb2.PredictRequest:
@@ -43,11 +51,18 @@ def _request(seed: int) -> predict_pb2.PredictRequest:
     return request
 
 
-async def _throughput(target: str, concurrency: int, duration: float) -> tuple[float, float]:
-    """Requests per second and median latency (ms) with `concurrency` requests in flight."""
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (all its threads) so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def _throughput(server: ModelServerProcess, concurrency: int, duration: float) -> Level:
+    """Requests per second, median latency (ms) and the server's CPU ms per request with
+    `concurrency` requests in flight."""
     requests = [_request(i) for i in range(64)]
     latencies: list[float] = []
-    async with grpc.aio.insecure_channel(target) as channel:
+    async with grpc.aio.insecure_channel(server.grpc_target) as channel:
         stub = prediction_service_pb2_grpc.PredictionServiceStub(channel)
         for request in requests[:8]:  # warm the connection and the model
             await stub.Predict(request, timeout=30)
@@ -59,10 +74,13 @@ async def _throughput(target: str, concurrency: int, duration: float) -> tuple[f
                 latencies.append(time.perf_counter() - started)
                 index += concurrency
 
-        began = time.perf_counter()
+        began, cpu_before = time.perf_counter(), _cpu_seconds(server.process.pid)
         await asyncio.gather(*(worker(i) for i in range(concurrency)))
         elapsed = time.perf_counter() - began
-    return len(latencies) / elapsed, float(np.median(latencies) * 1000)
+        cpu = _cpu_seconds(server.process.pid) - cpu_before
+    return Level(
+        len(latencies) / elapsed, float(np.median(latencies) * 1000), cpu * 1000 / len(latencies)
+    )
 
 
 def _rss_mib(server: ModelServerProcess) -> float:
@@ -71,12 +89,12 @@ def _rss_mib(server: ModelServerProcess) -> float:
     return kib / 1024
 
 
-def _measure(base: Path, batching: bool, duration: float) -> dict[int, tuple[float, float]]:
+def _measure(base: Path, batching: bool, duration: float) -> dict[int, Level]:
     flags = (
         ["--enable_batching", f"--batching_parameters_file={BATCHING_CONFIG}"] if batching else []
     )
     with running_model_server(base, *flags) as server:
-        return {n: asyncio.run(_throughput(server.grpc_target, n, duration)) for n in LEVELS}
+        return {n: asyncio.run(_throughput(server, n, duration)) for n in LEVELS}
 
 
 def _memory(base: Path) -> tuple[float, float]:
@@ -108,14 +126,18 @@ def main() -> None:
 
     unbatched = _measure(base, batching=False, duration=args.duration)
     batched = _measure(base, batching=True, duration=args.duration)
-    print("| concurrency | unbatched req/s | p50 ms | batched req/s | p50 ms | ratio |")
-    print("| ---: | ---: | ---: | ---: | ---: | ---: |")
+    print(
+        "| concurrency | unbatched req/s | p50 ms | CPU ms/req "
+        "| batched req/s | p50 ms | CPU ms/req | ratio |"
+    )
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for n in LEVELS:
-        (u_rps, u_ms), (b_rps, b_ms) = unbatched[n], batched[n]
+        u, b = unbatched[n], batched[n]
         print(
-            f"| {n} | {u_rps:.0f} | {u_ms:.1f} | {b_rps:.0f} | {b_ms:.1f} | {b_rps / u_rps:.2f} |"
+            f"| {n} | {u.rps:.0f} | {u.p50_ms:.1f} | {u.cpu_ms:.2f} "
+            f"| {b.rps:.0f} | {b.p50_ms:.1f} | {b.cpu_ms:.2f} | {b.rps / u.rps:.2f} |"
         )
-    ratio = batched[32][0] / unbatched[32][0]
+    ratio = batched[32].rps / unbatched[32].rps
     verdict = "met" if ratio >= GOAL_RATIO else "NOT met"
     print(f"batched/unbatched at concurrency 32: {ratio:.2f}x (goal >= {GOAL_RATIO}x: {verdict})")
     one, two = _memory(base)

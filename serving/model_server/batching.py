@@ -1,14 +1,18 @@
 """Server-side batching: concurrent Predicts for one model, version and signature are merged.
 
-As TF Serving's batching session: a batch holds at most `max_batch_size` rows; it is run
-when full, or `batch_timeout_micros` after its first request, once one of
+As TF Serving's batching session: a batch holds at most `max_batch_size` rows; it is ready
+when full, or `batch_timeout_micros` after its first request, and runs once one of
 `num_batch_threads` is free (so requests pile up while the model is busy, and the batch size
 adapts to the load). Inputs are concatenated along axis 0 and outputs split back, pad-free.
+
+Cheap per request, as the event loop is the server's bottleneck: a request costs one future
+and a list append; timers, executor hand-offs and wake-ups happen once per batch.
 """
 
 import asyncio
 import itertools
 import time
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -21,7 +25,7 @@ from serving.model_server.errors import ServingError, invalid_argument
 from serving.model_server.servable import Signature
 
 Arrays = dict[str, np.ndarray]
-IDLE_QUEUE_SECONDS = 60.0  # an idle queue (e.g. of an unloaded version) is dropped
+Key = tuple[str, int, str]
 
 
 @dataclass
@@ -33,109 +37,25 @@ class _Task:
 
 
 class _BatchQueue:
-    def __init__(
-        self,
-        signature: Signature,
-        options: BatchingOptions,
-        executor: Executor,
-        threads: asyncio.Semaphore,
-        on_batch: Callable[[int, float], None],
-        on_idle: Callable[[], None],
-    ):
-        self.signature, self._options, self._executor = signature, options, executor
-        self._threads, self._on_batch, self._on_idle = threads, on_batch, on_idle
-        self._tasks: list[_Task] = []
-        self._rows = 0
-        self._arrived = asyncio.Event()
-        self._worker = asyncio.get_running_loop().create_task(self._work())
+    """Requests waiting for one (model, version, signature)."""
 
-    def submit(self, inputs: Arrays, rows: int) -> asyncio.Future[Arrays]:
-        limit = self._options.max_batch_size
-        if rows > limit:
-            raise invalid_argument(
-                f"Task size {rows} is larger than maximum input batch size {limit}"
-            )
-        if self._rows + rows > limit * self._options.max_enqueued_batches:
-            raise ServingError(
-                grpc.StatusCode.UNAVAILABLE,
-                "The batch scheduling queue to which this task was submitted is full "
-                f"(max_enqueued_batches={self._options.max_enqueued_batches})",
-            )
-        future: asyncio.Future[Arrays] = asyncio.get_running_loop().create_future()
-        self._tasks.append(_Task(inputs, rows, future))
-        self._rows += rows
-        self._arrived.set()
-        return future
+    def __init__(self, key: Key, signature: Signature):
+        self.key, self.signature = key, signature
+        self.tasks: deque[_Task] = deque()
+        self.rows = 0
+        self.timer: asyncio.TimerHandle | None = None
+        self.ready = False  # in the scheduler's ready list
 
-    async def _work(self) -> None:
-        while True:
-            await self._threads.acquire()
-            try:
-                batch = await self._next_batch()
-            except TimeoutError:
-                self._threads.release()
-                self._on_idle()
-                return
-            if not batch:
-                self._threads.release()
-                continue
-            asyncio.get_running_loop().create_task(self._execute(batch))
-
-    async def _next_batch(self) -> list[_Task]:
-        while not self._tasks:
-            self._arrived.clear()
-            await asyncio.wait_for(self._arrived.wait(), IDLE_QUEUE_SECONDS)
-        limit = self._options.max_batch_size
-        close_at = self._tasks[0].enqueued + self._options.batch_timeout_micros / 1e6
-        while self._rows < limit and (wait := close_at - time.monotonic()) > 0:
-            self._arrived.clear()
-            try:
-                await asyncio.wait_for(self._arrived.wait(), wait)
-            except TimeoutError:
-                break
+    def take(self, limit: int) -> list[_Task]:
+        """The oldest requests that fit in one batch, minus those cancelled while queued."""
         batch, rows = [], 0
-        while self._tasks and rows + self._tasks[0].rows <= limit:
-            task = self._tasks.pop(0)
-            self._rows -= task.rows
-            if not task.future.done():  # skip requests cancelled while queued
+        while self.tasks and rows + self.tasks[0].rows <= limit:
+            task = self.tasks.popleft()
+            self.rows -= task.rows
+            if not task.future.done():
                 batch.append(task)
                 rows += task.rows
         return batch
-
-    async def _execute(self, batch: list[_Task]) -> None:
-        try:
-            started = time.perf_counter()
-            loop = asyncio.get_running_loop()
-            parts = await loop.run_in_executor(self._executor, self._run, batch)
-            self._on_batch(sum(t.rows for t in batch), (time.perf_counter() - started) * 1e6)
-            for task, part in zip(batch, parts, strict=True):
-                if not task.future.done():
-                    task.future.set_result(part)
-        except Exception as exc:
-            for task in batch:
-                if not task.future.done():
-                    task.future.set_exception(exc)
-        finally:
-            self._threads.release()
-
-    def _run(self, batch: list[_Task]) -> list[Arrays]:
-        if len(batch) == 1:
-            return [self.signature.run(batch[0].inputs)]
-        merged = {k: np.concatenate([t.inputs[k] for t in batch]) for k in batch[0].inputs}
-        outputs = self.signature.run(merged)
-        total = sum(t.rows for t in batch)
-        for alias, value in outputs.items():
-            if value.ndim == 0 or value.shape[0] != total:
-                raise ServingError(
-                    grpc.StatusCode.INTERNAL,
-                    f"Batched output tensor {alias} has 0th dimension "
-                    f"{value.shape[0] if value.ndim else 0}, expected {total}",
-                )
-        bounds = np.cumsum([0] + [t.rows for t in batch])
-        return [
-            {alias: value[start:stop] for alias, value in outputs.items()}
-            for start, stop in itertools.pairwise(bounds)
-        ]
 
 
 class BatchScheduler:
@@ -145,30 +65,122 @@ class BatchScheduler:
         self,
         options: BatchingOptions,
         executor: Executor,
-        on_batch: Callable[[tuple[str, int, str], int, float], None],
+        on_batch: Callable[[Key, int, float], None],
     ):
         self.options = options
         self._executor = executor
         self._on_batch = on_batch
-        self._queues: dict[tuple[str, int, str], _BatchQueue] = {}
-        self._threads: asyncio.Semaphore | None = None
+        self._queues: dict[Key, _BatchQueue] = {}  # an emptied queue is dropped at once
+        self._ready: deque[_BatchQueue] = deque()
+        self._free_threads = options.num_batch_threads
+        self._timeout = options.batch_timeout_micros / 1e6
 
-    def _drop(self, key: tuple[str, int, str]) -> None:
-        self._queues.pop(key, None)
-
-    async def run(
-        self, key: tuple[str, int, str], signature: Signature, inputs: Arrays, rows: int
-    ) -> Arrays:
-        if self._threads is None:
-            self._threads = asyncio.Semaphore(self.options.num_batch_threads)
-        queue = self._queues.get(key)
-        if queue is None or queue.signature is not signature:  # a reloaded version
-            queue = self._queues[key] = _BatchQueue(
-                signature,
-                self.options,
-                self._executor,
-                self._threads,
-                lambda size, micros: self._on_batch(key, size, micros),
-                lambda: self._drop(key),
+    def submit(self, key: Key, signature: Signature, inputs: Arrays, rows: int) -> asyncio.Future:
+        limit = self.options.max_batch_size
+        if rows > limit:
+            raise invalid_argument(
+                f"Task size {rows} is larger than maximum input batch size {limit}"
             )
-        return await queue.submit(inputs, rows)
+        queue = self._queues.get(key)
+        if queue is None or queue.signature is not signature:  # new, or a reloaded version
+            queue = self._queues[key] = _BatchQueue(key, signature)
+        if queue.rows + rows > limit * self.options.max_enqueued_batches:
+            raise ServingError(
+                grpc.StatusCode.UNAVAILABLE,
+                "The batch scheduling queue to which this task was submitted is full "
+                f"(max_enqueued_batches={self.options.max_enqueued_batches})",
+            )
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Arrays] = loop.create_future()
+        queue.tasks.append(_Task(inputs, rows, future))
+        queue.rows += rows
+        if queue.rows >= limit or self._timeout <= 0:
+            self._mark_ready(queue)
+        elif queue.timer is None and not queue.ready:
+            queue.timer = loop.call_later(self._timeout, self._mark_ready, queue)
+        return future
+
+    async def run(self, key: Key, signature: Signature, inputs: Arrays, rows: int) -> Arrays:
+        return await self.submit(key, signature, inputs, rows)
+
+    def _mark_ready(self, queue: _BatchQueue) -> None:
+        if queue.timer is not None:
+            queue.timer.cancel()
+            queue.timer = None
+        if not queue.ready:
+            queue.ready = True
+            self._ready.append(queue)
+        self._dispatch()
+
+    def _dispatch(self) -> None:
+        """Starts ready batches while batch threads are free."""
+        while self._free_threads and self._ready:
+            queue = self._ready.popleft()
+            queue.ready = False
+            batch = queue.take(self.options.max_batch_size)
+            self._requeue(queue)
+            if batch:
+                self._free_threads -= 1
+                loop = asyncio.get_running_loop()
+                self._executor.submit(self._execute, loop, queue, batch)
+
+    def _requeue(self, queue: _BatchQueue) -> None:
+        """After a batch is taken: what is left waits for its own window, or goes away."""
+        if not queue.tasks:
+            if self._queues.get(queue.key) is queue:
+                del self._queues[queue.key]  # drops the signature of an unloaded version
+            return
+        waited = time.monotonic() - queue.tasks[0].enqueued
+        if queue.rows >= self.options.max_batch_size or waited >= self._timeout:
+            queue.ready = True
+            self._ready.append(queue)
+        elif queue.timer is None:
+            loop = asyncio.get_running_loop()
+            queue.timer = loop.call_later(self._timeout - waited, self._mark_ready, queue)
+
+    def _execute(
+        self, loop: asyncio.AbstractEventLoop, queue: _BatchQueue, batch: list[_Task]
+    ) -> None:
+        """In a model thread: one model call, then one hand-off back to the event loop."""
+        started = time.perf_counter()
+        try:
+            result: list[Arrays] | Exception = _run(queue.signature, batch)
+        except Exception as exc:
+            result = exc
+        micros = (time.perf_counter() - started) * 1e6
+        loop.call_soon_threadsafe(self._finish, queue.key, batch, result, micros)
+
+    def _finish(
+        self, key: Key, batch: list[_Task], result: list[Arrays] | Exception, micros: float
+    ) -> None:
+        self._free_threads += 1
+        if isinstance(result, Exception):
+            for task in batch:
+                if not task.future.done():
+                    task.future.set_exception(result)
+        else:
+            self._on_batch(key, sum(t.rows for t in batch), micros)
+            for task, part in zip(batch, result, strict=True):
+                if not task.future.done():
+                    task.future.set_result(part)
+        self._dispatch()
+
+
+def _run(signature: Signature, batch: list[_Task]) -> list[Arrays]:
+    if len(batch) == 1:
+        return [signature.run(batch[0].inputs)]
+    merged = {k: np.concatenate([t.inputs[k] for t in batch]) for k in batch[0].inputs}
+    outputs = signature.run(merged)
+    total = sum(t.rows for t in batch)
+    for alias, value in outputs.items():
+        if value.ndim == 0 or value.shape[0] != total:
+            raise ServingError(
+                grpc.StatusCode.INTERNAL,
+                f"Batched output tensor {alias} has 0th dimension "
+                f"{value.shape[0] if value.ndim else 0}, expected {total}",
+            )
+    bounds = np.cumsum([0] + [t.rows for t in batch])
+    return [
+        {alias: value[start:stop] for alias, value in outputs.items()}
+        for start, stop in itertools.pairwise(bounds)
+    ]

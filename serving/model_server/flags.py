@@ -38,6 +38,8 @@ class Options:
     enable_model_warmup: bool
     num_request_iterations_for_warmup: int
     shutdown_grace_seconds: float
+    intra_op_threads: int = 1
+    inter_op_threads: int = 1
 
 
 def _bool(text: str) -> bool:
@@ -60,6 +62,13 @@ def _non_negative(text: str) -> float:
     value = float(text)
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
+    return value
+
+
+def _threads(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0 (0: TensorFlow's choice), got {text}")
     return value
 
 
@@ -90,6 +99,11 @@ def build_parser() -> argparse.ArgumentParser:
     flag("--monitoring_config_file", help="MonitoringConfig text proto (Prometheus path)")
     flag("--enable_model_warmup", type=_bool, nargs="?", const=True, default=True)
     flag("--num_request_iterations_for_warmup", type=int, default=1)
+    # TF Serving's flags; its default 0 lets TensorFlow use every core for one model call.
+    # Here requests and batches already run in parallel (one per core), and TensorFlow's
+    # spinning worker threads cost more CPU than a small model's ops gain, so 1 by default.
+    flag("--tensorflow_intra_op_parallelism", type=_threads, default=1, help="0: TF's choice")
+    flag("--tensorflow_inter_op_parallelism", type=_threads, default=1, help="0: TF's choice")
     flag("--shutdown_grace_seconds", type=_non_negative, default=10.0, help="local: drain bound")
     return parser
 
@@ -143,4 +157,6 @@ def _to_options(args: argparse.Namespace) -> Options:
         enable_model_warmup=args.enable_model_warmup,
         num_request_iterations_for_warmup=args.num_request_iterations_for_warmup,
         shutdown_grace_seconds=args.shutdown_grace_seconds,
+        intra_op_threads=args.tensorflow_intra_op_parallelism,
+        inter_op_threads=args.tensorflow_inter_op_parallelism,
     )

@@ -16,7 +16,7 @@ from tensorflow_serving.apis import (
 from serving.model_server.config import Mount, resolve_model_config
 from serving.model_server.errors import ConfigError, ServingError
 from serving.model_server.service import ModelService
-from serving.model_server.tensors import to_ndarray, to_proto
+from serving.model_server.tensors import fill_proto, to_ndarray
 
 T = TypeVar("T")
 
@@ -35,24 +35,27 @@ class PredictionServicer(prediction_service_pb2_grpc.PredictionServiceServicer):
         self._service = service
 
     async def Predict(self, request: Any, context: Context) -> Any:
-        async def predict() -> predict_pb2.PredictResponse:
+        # The hot path, so no closure and no intermediate TensorProto per output.
+        try:
             inputs = {alias: to_ndarray(t, alias) for alias, t in request.inputs.items()}
             prediction = await self._service.predict(
                 request.model_spec,
                 inputs,
-                list(request.output_filter),
+                request.output_filter,
                 entrypoint="GRPC",
                 timeout=context.time_remaining(),
             )
-            response = predict_pb2.PredictResponse()
-            response.model_spec.name = prediction.model_name
-            response.model_spec.version.value = prediction.version
-            response.model_spec.signature_name = prediction.signature_name
-            for alias, value in prediction.outputs.items():
-                response.outputs[alias].CopyFrom(to_proto(value))
-            return response
-
-        return await _answer(context, predict)
+        except ServingError as exc:
+            await context.abort(exc.code, exc.message)
+            raise
+        response = predict_pb2.PredictResponse()
+        spec = response.model_spec
+        spec.name = prediction.model_name
+        spec.version.value = prediction.version
+        spec.signature_name = prediction.signature_name
+        for alias, value in prediction.outputs.items():
+            fill_proto(response.outputs[alias], value)
+        return response
 
     async def GetModelMetadata(self, request: Any, context: Context) -> Any:
         return await _answer(context, lambda: _now(self._service.metadata(request)))

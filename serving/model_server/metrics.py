@@ -4,6 +4,8 @@ TF Serving exports counters without the `_total` suffix that prometheus_client a
 few metric kinds needed are written here, with the text exposition format.
 """
 
+import bisect
+import itertools
 import math
 import threading
 from collections import defaultdict
@@ -43,7 +45,7 @@ class _Metric:
         self._lock = threading.Lock()
 
     def _key(self, labels: dict[str, str]) -> Labels:
-        return tuple((name, str(labels[name])) for name in self.label_names)
+        return tuple([(name, str(labels[name])) for name in self.label_names])
 
     def header(self) -> list[str]:
         return [f"# HELP {self.name} {self.help}", f"# TYPE {self.name} {self.kind}"]
@@ -87,18 +89,20 @@ class Histogram(_Metric):
 
     def observe(self, value: float, **labels: str) -> None:
         key = self._key(labels)
+        index = bisect.bisect_left(self.buckets, value)  # the first bucket with value <= bound
         with self._lock:
-            counts = self._counts.setdefault(key, [0] * len(self.buckets))
-            for i, bound in enumerate(self.buckets):
-                if value <= bound:
-                    counts[i] += 1
+            counts = self._counts.get(key)
+            if counts is None:
+                counts = self._counts[key] = [0] * len(self.buckets)
+            counts[index] += 1  # per bucket here; made cumulative when exported
             self._sums[key] += value
 
     def lines(self) -> list[str]:
         with self._lock:
             items = sorted((k, list(v), self._sums[k]) for k, v in self._counts.items())
         out = []
-        for key, counts, total in items:
+        for key, per_bucket, total in items:
+            counts = list(itertools.accumulate(per_bucket))
             for bound, count in zip(self.buckets, counts, strict=True):
                 labels = (*key, ("le", _number(bound)))
                 out.append(f"{self.name}_bucket{_format_labels(labels)} {count}")

@@ -45,7 +45,8 @@ def enable_gpu_memory_growth() -> None:
 
 
 def model_threads() -> int:
-    return max(4, 2 * (os.cpu_count() or 1))
+    """One model call per core: more threads only contend for the cores and the GIL."""
+    return os.cpu_count() or 1
 
 
 async def _watch_config_file(options: Options, manager: ModelManager) -> None:
@@ -70,6 +71,8 @@ async def _watch_config_file(options: Options, manager: ModelManager) -> None:
 
 async def serve(options: Options) -> int:
     enable_gpu_memory_growth()
+    tf.config.threading.set_intra_op_parallelism_threads(options.intra_op_threads)
+    tf.config.threading.set_inter_op_parallelism_threads(options.inter_op_threads)
     metrics = Metrics()
     warmup = options.num_request_iterations_for_warmup if options.enable_model_warmup else None
     manager = ModelManager(metrics, warmup, options.file_system_poll_wait_seconds)

@@ -6,6 +6,7 @@ with TF Serving's status codes and messages; the front ends only translate wire 
 
 import asyncio
 import time
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -41,9 +42,10 @@ def _version_of(spec: model_pb2.ModelSpec) -> int | None:
     return spec.version.value if spec.HasField("version") else None
 
 
-def _select_outputs(signature: Signature, output_filter: list[str]) -> list[str]:
+def _select_outputs(signature: Signature, output_filter: Sequence[str]) -> list[str] | None:
+    """The aliases asked for, or None for all of them."""
     if not output_filter:
-        return list(signature.outputs)
+        return None
     seen: set[str] = set()
     for alias in output_filter:
         if alias not in signature.outputs:
@@ -54,7 +56,7 @@ def _select_outputs(signature: Signature, output_filter: list[str]) -> list[str]
         if alias in seen:
             raise invalid_argument(f"duplicate output tensor alias: {alias}")
         seen.add(alias)
-    return output_filter
+    return list(output_filter)
 
 
 class ModelService:
@@ -83,39 +85,39 @@ class ModelService:
         self,
         spec: model_pb2.ModelSpec,
         inputs: Arrays,
-        output_filter: list[str],
+        output_filter: Sequence[str],
         entrypoint: str,
         timeout: float | None = None,
     ) -> Prediction:
         started = time.perf_counter()
-        labels = {"model_name": spec.name, "version": "", "signature": spec.signature_name}
+        name, version, signature_name = spec.name, "", spec.signature_name
         try:
-            with self.manager.acquire(spec.name, _version_of(spec), spec.version_label) as held:
-                labels["version"] = str(held.version)
-                signature = held.servable.signature(spec.signature_name)
-                labels["signature"] = signature.name
+            with self.manager.acquire(name, _version_of(spec), spec.version_label) as held:
+                version = str(held.version)
+                signature = held.servable.signature(signature_name)
+                signature_name = signature.name
                 rows = signature.check_inputs(inputs)
                 wanted = _select_outputs(signature, output_filter)
-                key = (spec.name, held.version, signature.name)
-                outputs = await asyncio.wait_for(self._run(key, signature, inputs, rows), timeout)
-            result = Prediction(
-                spec.name, held.version, signature.name, {k: outputs[k] for k in wanted}
-            )
+                key = (name, held.version, signature_name)
+                async with asyncio.timeout(timeout):  # unlike wait_for, no task per request
+                    outputs = await self._run(key, signature, inputs, rows)
         except TimeoutError as exc:
-            self._count(labels, "DEADLINE_EXCEEDED")
+            self._count(name, version, signature_name, "DEADLINE_EXCEEDED")
             raise ServingError(grpc.StatusCode.DEADLINE_EXCEEDED, "Deadline Exceeded") from exc
         except ServingError as exc:
-            self._count(labels, exc.code_name)
+            self._count(name, version, signature_name, exc.code_name)
             raise
-        self._count(labels, "OK")
+        if wanted is not None:
+            outputs = {alias: outputs[alias] for alias in wanted}
+        self._count(name, version, signature_name, "OK")
         self.metrics.request_latency.observe(
             (time.perf_counter() - started) * 1e6,
-            model_name=spec.name,
+            model_name=name,
             API="predict",
             entrypoint=entrypoint,
-            version=labels["version"],
+            version=version,
         )
-        return result
+        return Prediction(name, held.version, signature_name, outputs)
 
     async def _run(
         self, key: tuple[str, int, str], signature: Signature, inputs: Arrays, rows: int
@@ -146,8 +148,10 @@ class ModelService:
             signature=signature,
         )
 
-    def _count(self, labels: dict[str, str], status: str) -> None:
-        self.metrics.request_count.inc(1, status=status, **labels)
+    def _count(self, name: str, version: str, signature: str, status: str) -> None:
+        self.metrics.request_count.inc(
+            1, model_name=name, status=status, version=version, signature=signature
+        )
 
     def input_specs(self, spec: model_pb2.ModelSpec) -> dict[str, TensorSpec]:
         """What REST needs to type JSON values, as TF Serving's GetInfoMap."""

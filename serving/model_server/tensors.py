@@ -2,7 +2,7 @@
 
 import numpy as np
 import tensorflow as tf
-from tensorflow.core.framework import tensor_shape_pb2, types_pb2
+from tensorflow.core.framework import types_pb2
 from tensorflow.core.framework.tensor_pb2 import TensorProto
 
 from serving.model_server.errors import invalid_argument
@@ -37,14 +37,14 @@ def to_ndarray(proto: TensorProto, alias: str) -> np.ndarray:
         raise invalid_argument(f"tensor parsing error: {alias}: {exc}") from exc
 
 
-def to_proto(array: np.ndarray) -> TensorProto:
+def fill_proto(proto: TensorProto, array: np.ndarray) -> None:
+    """Writes `array` into an empty TensorProto (e.g. a response's output map entry)."""
     dtype = _DTYPE_BY_NUMPY.get(array.dtype)
     if dtype is None:
-        proto: TensorProto = tf.make_tensor_proto(array)
-        return proto
-    shape = tensor_shape_pb2.TensorShapeProto(
-        dim=[tensor_shape_pb2.TensorShapeProto.Dim(size=size) for size in array.shape]
-    )
-    return TensorProto(
-        dtype=dtype, tensor_shape=shape, tensor_content=np.ascontiguousarray(array).tobytes()
-    )
+        proto.CopyFrom(tf.make_tensor_proto(array))
+        return
+    proto.dtype = dtype
+    dims = proto.tensor_shape.dim
+    for size in array.shape:
+        dims.add().size = size
+    proto.tensor_content = array.tobytes()  # tobytes copies in C order, contiguous or not
