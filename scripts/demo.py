@@ -102,8 +102,11 @@ def running_pid(name: str) -> int | None:
     except (OSError, ValueError, IndexError):
         return None
     cmdline = Path(f"/proc/{pid}/cmdline")
-    if cmdline.exists() and f"serving.{name}" not in cmdline.read_text(errors="replace"):
-        return None  # the pid was reused by another program
+    # Empty for a moment right after the process starts: only a non-empty command line that
+    # is not our service means the pid was reused by another program.
+    text = cmdline.read_text(errors="replace") if cmdline.exists() else ""
+    if text and f"serving.{name}" not in text:
+        return None
     return pid
 
 
