@@ -101,10 +101,14 @@ def running_pid(name: str) -> int | None:
         os.kill(pid, 0)
     except (OSError, ValueError, IndexError):
         return None
-    cmdline = Path(f"/proc/{pid}/cmdline")
-    # Empty for a moment right after the process starts: only a non-empty command line that
-    # is not our service means the pid was reused by another program.
-    text = cmdline.read_text(errors="replace") if cmdline.exists() else ""
+    proc = Path(f"/proc/{pid}")
+    if not proc.exists():
+        return pid  # no /proc to ask: trust the signal
+    if proc.joinpath("stat").read_text().rsplit(")", 1)[1].split()[0] == "Z":
+        return None  # exited, not yet reaped by its parent
+    # The command line is empty for a moment right after the start: only a non-empty one
+    # that is not our service means the pid was reused by another program.
+    text = proc.joinpath("cmdline").read_text(errors="replace")
     if text and f"serving.{name}" not in text:
         return None
     return pid
