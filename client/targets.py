@@ -49,9 +49,8 @@ class GrpcTarget:
     def __init__(
         self, server: str, model_name: str, images: Sequence[Path], timeout: float = 10.0
     ) -> None:
-        from serving.gateway.preprocessing import preprocess
-
         from client.grpc_predict import PredictClient  # protobuf messages only when needed
+        from serving.gateway.preprocessing import preprocess
 
         self._client = PredictClient(server, model_name, timeout)
         self._requests = itertools.cycle(
