@@ -165,11 +165,11 @@ def centre_by_mass(digit: np.ndarray) -> np.ndarray:
 def preprocess_array(gray: np.ndarray) -> np.ndarray:
     """Grey levels (any size, either polarity) to a float32 [28, 28] MNIST-style field."""
     ink = normalise_ink(gray.astype(np.float32, copy=False))
-    if ink.shape == (FIELD_SIZE, FIELD_SIZE):
-        rows, cols = ink_bounding_box(ink)
-        return centre_by_mass(ink[rows, cols])
     rows, cols = ink_bounding_box(ink)
-    return centre_by_mass(fit_digit_box(ink[rows, cols]))
+    digit = ink[rows, cols]
+    if ink.shape != (FIELD_SIZE, FIELD_SIZE):  # a 28×28 upload is not resampled
+        digit = fit_digit_box(digit)
+    return centre_by_mass(digit)
 
 
 def preprocess(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
