@@ -31,6 +31,14 @@ LEVEL_FIELDS = {
 }
 
 
+@pytest.fixture
+def text(tmp_path: Path) -> Path:
+    """A file named like a PNG that holds text: the image every command must refuse."""
+    path = tmp_path / "notes.png"
+    path.write_text("not an image")
+    return path
+
+
 def recognized(rows: dict[str, list[str]], files: list[Path]) -> int:
     return sum(rows[path.name][0] == str(true_label(path)) for path in files)
 
@@ -70,10 +78,8 @@ def test_predict_json_gives_the_raw_answers(gateway: Any, samples: list[Path]) -
 
 @pytest.mark.integration
 def test_predict_reports_each_refused_image_and_goes_on(
-    gateway: Any, samples: list[Path], tmp_path: Path
+    gateway: Any, samples: list[Path], text: Path, tmp_path: Path
 ) -> None:
-    text = tmp_path / "notes.png"
-    text.write_text("not an image")
     blank = tmp_path / "blank.png"
     Image.new("L", (50, 50), 255).save(blank)
     result = run_client("predict", "--url", gateway.url, str(text), str(blank), str(samples[7]))
@@ -112,10 +118,8 @@ def test_grpc_predicts_without_the_gateway(model_server: Any, samples: list[Path
 
 @pytest.mark.integration
 def test_grpc_reports_bad_images_and_unknown_versions(
-    model_server: Any, samples: list[Path], tmp_path: Path
+    model_server: Any, samples: list[Path], text: Path
 ) -> None:
-    text = tmp_path / "notes.png"
-    text.write_text("not an image")
     result = run_client("grpc", "--server", model_server.grpc_target, str(text), str(samples[2]))
     assert result.returncode == 1
     rows = table_rows(result.stdout)
