@@ -269,10 +269,7 @@ class ModelManager:
     def _resolve(self, name: str, version: int | None, label: str) -> VersionEntry:
         with self._lock:
             model = self._models.get(name)
-            if label:
-                if model is None or label not in model.labels:
-                    raise invalid_argument(f"Unrecognized servable version label: {label}")
-                version = model.labels[label]
+            version = _labelled_version(model, version, label)
             if version is None:
                 request = f"Latest({name})"
                 candidates = [] if model is None else list(model.versions.values())
@@ -290,10 +287,7 @@ class ModelManager:
         """Version states, highest first; NOT_FOUND with TF Serving's messages."""
         with self._lock:
             model = self._models.get(name)
-            if label:
-                if model is None or label not in model.labels:
-                    raise invalid_argument(f"Unrecognized servable version label: {label}")
-                version = model.labels[label]
+            version = _labelled_version(model, version, label)
             entries = (
                 [] if model is None else sorted(model.versions.values(), key=lambda e: -e.version)
             )
@@ -304,3 +298,12 @@ class ModelManager:
             if not entries:
                 raise not_found(f"Could not find any versions of model {name}")
             return [VersionEntry(**vars(e)) for e in entries]
+
+
+def _labelled_version(model: ModelEntry | None, version: int | None, label: str) -> int | None:
+    """The version a label points at, else `version`; INVALID_ARGUMENT for an unknown label."""
+    if not label:
+        return version
+    if model is None or label not in model.labels:
+        raise invalid_argument(f"Unrecognized servable version label: {label}")
+    return model.labels[label]
