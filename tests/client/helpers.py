@@ -1,26 +1,18 @@
-"""Helpers for the client tests: run `python -m client` as a user would, and free ports."""
+"""Helpers for the client tests: run `python -m client` as a user would, read its table."""
 
 from __future__ import annotations
 
 import re
-import socket
 import subprocess
-import sys
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from tests.fixtures.models import run_module
+
 SAMPLE_NAME = re.compile(r"^\d{3}-digit-(\d)\.(png|jpg)$")
 
 
 def run_client(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "client", *args],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+    return run_module("client", *args, timeout=timeout)
 
 
 def true_label(path: Path) -> int:
@@ -36,10 +28,3 @@ def table_rows(output: str) -> dict[str, list[str]]:
         cells = [cell.strip() for cell in line.split(" | ")]
         rows[Path(cells[0]).name] = [*cells[1:], ""][:4]  # the note column may be absent
     return rows
-
-
-def unused_port() -> int:
-    """A port nothing listens on (bound then released)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])

@@ -11,7 +11,8 @@ import pytest
 from PIL import Image
 
 from client.samples import write_samples
-from tests.client.helpers import run_client, table_rows, true_label, unused_port
+from tests.client.helpers import run_client, table_rows, true_label
+from tests.fixtures.servers import free_port
 
 LEVEL_FIELDS = {
     "mode",
@@ -99,7 +100,7 @@ def test_predict_unknown_version_names_it(gateway: Any, samples: list[Path]) -> 
 
 
 def test_predict_when_the_gateway_is_down_says_so(samples: list[Path]) -> None:
-    url = f"http://127.0.0.1:{unused_port()}"
+    url = f"http://127.0.0.1:{free_port()}"
     result = run_client("predict", "--url", url, str(samples[0]), str(samples[1]))
     assert result.returncode == 2
     assert f"cannot reach the gateway at {url}" in result.stderr
@@ -131,7 +132,7 @@ def test_grpc_reports_bad_images_and_unknown_versions(
 
 
 def test_grpc_when_the_model_server_is_down_says_so(samples: list[Path]) -> None:
-    server = f"127.0.0.1:{unused_port()}"
+    server = f"127.0.0.1:{free_port()}"
     result = run_client("grpc", "--server", server, "--timeout", "3", str(samples[0]))
     assert result.returncode == 2
     assert f"cannot reach the model server at {server}" in result.stderr
@@ -182,7 +183,7 @@ def test_bench_grpc_target(model_server: Any, tmp_path: Path) -> None:
 
 def test_bench_counts_every_failure_when_nothing_listens(tmp_path: Path) -> None:
     out = tmp_path / "bench"
-    url = f"http://127.0.0.1:{unused_port()}"
+    url = f"http://127.0.0.1:{free_port()}"
     result = run_client(
         "bench", "--url", url, "--concurrency", "2", "--duration", "0.5", "--rate", "0",
         "--warmup", "0", "--out", str(out),

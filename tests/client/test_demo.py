@@ -15,7 +15,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.client.helpers import REPO_ROOT, unused_port
+from tests.fixtures.models import REPO_ROOT
+from tests.fixtures.servers import free_port
 
 SERVICES = ("model_server", "gateway")
 
@@ -38,9 +39,9 @@ def demo_env(published_model: Path, tmp_path: Path) -> Iterator[dict[str, str]]:
         **os.environ,
         "MODEL_BASE_PATH": str(models),
         "RUN_DIR": str(tmp_path / "runs" / "cnn"),
-        "DEMO_GRPC_PORT": str(unused_port()),
-        "DEMO_REST_PORT": str(unused_port()),
-        "DEMO_GATEWAY_PORT": str(unused_port()),
+        "DEMO_GRPC_PORT": str(free_port()),
+        "DEMO_REST_PORT": str(free_port()),
+        "DEMO_GATEWAY_PORT": str(free_port()),
         "DEMO_PID_DIR": str(tmp_path / "run"),
         "DEMO_LOG_DIR": str(tmp_path / "logs"),
     }
