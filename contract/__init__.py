@@ -1,0 +1,15 @@
+"""The contract between the pipeline's stages, in one place and without TensorFlow.
+
+Every stage imports it and none restates it:
+
+- `contract.model`: the model name, signatures, tensor names, shapes and class count;
+- `contract.ports`: the ports of TF Serving and the gateway;
+- `contract.run_dir`: the files a training run leaves for the export;
+- `contract.versions`: what counts as a version in a model base path;
+- `contract.preprocessing`: an uploaded image to the model's input, the way MNIST was made
+  (its errors in `contract.errors`);
+- `contract.digits`: real MNIST digits for samples and benchmarks, and the IDX file format.
+
+`model`, `ports`, `run_dir` and `versions` use the standard library only (the demo's `stop`
+runs without the venv); `preprocessing` and `digits` need numpy and Pillow, the base install.
+"""

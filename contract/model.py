@@ -1,0 +1,20 @@
+"""The served model's interface: its name, signatures and tensors (DESIGN.md, "Contracts")."""
+
+MODEL_NAME = "mnist"
+
+IMAGE_SIDE = 28  # MNIST's images are 28×28, one grey channel
+NUM_CLASSES = 10  # the digits 0..9
+
+# serving_default: images float32 [-1, 28, 28, 1] in 0..1, white digit on black
+#                  -> probabilities float32 [-1, 10], classes int64 [-1]
+SERVING_DEFAULT = "serving_default"
+INPUT_NAME = "images"
+PROBABILITIES = "probabilities"
+CLASSES = "classes"
+IMAGE_SHAPE = (-1, IMAGE_SIDE, IMAGE_SIDE, 1)
+
+# predict_images: images float32 [-1, 784] -> scores float32 [-1, 10], the tensor contract of
+# TF Serving's own MNIST example client.
+PREDICT_IMAGES = "predict_images"
+SCORES = "scores"
+FLAT_IMAGE_SHAPE = (-1, IMAGE_SIDE * IMAGE_SIDE)
