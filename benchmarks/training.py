@@ -25,10 +25,11 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras
 import tensorflow as tf
 
+from contract.digits import DataError, Split, load_test_set
+from contract.run_dir import MODEL_FILE, RUN_FILE
 from training.cli import main as train_cli
-from training.data import IDX_NAMES, Split, read_idx
 from training.models import MODEL_KINDS
-from training.train import MODEL_FILE, RUN_FILE, evaluate
+from training.train import evaluate
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_TEST_DIR = REPO_ROOT / ".." / "shared" / "data" / "mnist-test"
@@ -38,17 +39,11 @@ TARGET_ACCURACY = {"linear": 0.88, "mlp": 0.94, "cnn": 0.98}
 TARGET_CNN_SECONDS = 180
 
 
-def load_test_set(test_dir: Path) -> Split:
-    images = _idx_file(test_dir, IDX_NAMES["test_images"])
-    labels = _idx_file(test_dir, IDX_NAMES["test_labels"])
-    return Split(read_idx(images).astype("uint8"), read_idx(labels).astype("int64"))
-
-
-def _idx_file(directory: Path, name: str) -> Path:
-    for candidate in (directory / f"{name}.gz", directory / name):
-        if candidate.is_file():
-            return candidate
-    raise SystemExit(f"error: {directory} has no {name}[.gz]; pass --test-dir")
+def read_test_set(test_dir: Path) -> Split:
+    try:
+        return load_test_set(test_dir)
+    except DataError as exc:
+        raise SystemExit(f"error: {exc}; pass --test-dir") from exc
 
 
 def bench_model(kind: str, seed: int, runs_dir: Path, test: Split) -> dict[str, Any]:
@@ -95,7 +90,7 @@ def main() -> int:
     p.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
     p.add_argument("--keep-runs", type=Path, help="write the run directories here (else a tmp)")
     args = p.parse_args()
-    test = load_test_set(args.test_dir)
+    test = read_test_set(args.test_dir)
     started = time.time()
     with tempfile.TemporaryDirectory(prefix="bench-training-") as tmp:
         runs_dir = args.keep_runs or Path(tmp)

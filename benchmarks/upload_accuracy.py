@@ -5,7 +5,7 @@
 
 Each test digit is rendered as a file in each style of client/styles.py (plain 28×28 PNG,
 black ink on paper, large off-centre canvas, tinted photo-like JPEG, transparent canvas
-export), preprocessed by serving/gateway/preprocessing.py and classified by the SavedModel
+export), preprocessed by contract/preprocessing.py and classified by the SavedModel
 in this process (or sent to a running gateway's /predict in batches). It prints accuracy
 per style against the model on the raw arrays, the figure the issue's goals compare with:
 plain within 0.3 points, every other style within 1 point.
@@ -27,8 +27,8 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
 from client.styles import STYLES, render  # noqa: E402
-from serving.gateway.preprocessing import preprocess  # noqa: E402
-from training.data import read_idx  # noqa: E402
+from contract.digits import load_test_set  # noqa: E402
+from contract.preprocessing import preprocess  # noqa: E402
 
 DEFAULT_DATA_DIR = REPO_ROOT.parent / "shared" / "data" / "mnist-test"
 GOAL_POINTS = {"plain": 0.3}
@@ -37,10 +37,9 @@ BATCH = 500
 GATEWAY_BATCH = 32
 
 
-def load_test_set(data_dir: Path, limit: int | None) -> tuple[np.ndarray, np.ndarray]:
-    images = read_idx(data_dir / "t10k-images-idx3-ubyte.gz")
-    labels = read_idx(data_dir / "t10k-labels-idx1-ubyte.gz").astype(np.int64)
-    return images[:limit], labels[:limit]
+def load_test_digits(data_dir: Path, limit: int | None) -> tuple[np.ndarray, np.ndarray]:
+    test = load_test_set(data_dir)
+    return test.images[:limit], test.labels[:limit]
 
 
 def render_chunk(args: tuple[np.ndarray, str, int]) -> list[bytes]:
@@ -105,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args(argv)
 
-    images, labels = load_test_set(args.data_dir, args.limit)
+    images, labels = load_test_digits(args.data_dir, args.limit)
     model_dir = args.model_dir or args.raw_model_dir
     classify = saved_model_classifier(model_dir) if model_dir else None
     results: dict[str, dict[str, float]] = {}

@@ -1,1 +1,5 @@
-"""Command-line clients for the gateway and the model server (coming with the clients issue)."""
+"""Command-line clients: `python -m client predict` (the gateway over HTTP), `grpc` (TF Serving
+directly), `samples` (real digits as image files) and `bench` (load and latency figures).
+
+They need only the base install: no TensorFlow, no gateway code.
+"""

@@ -15,16 +15,22 @@ from client import report
 from client.loadgen import Target
 from client.session import System, run_systems
 from client.targets import GrpcTarget, HttpTarget
+from contract.model import MODEL_NAME
+from contract.ports import GATEWAY_PORT, GRPC_PORT
 
 DEFAULT_OUT = Path("benchmarks/results/bench")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--target", choices=("gateway", "grpc"), default="gateway")
-    parser.add_argument("--url", default="http://127.0.0.1:8000", help="gateway base URL")
+    parser.add_argument(
+        "--url", default=f"http://127.0.0.1:{GATEWAY_PORT}", help="gateway base URL"
+    )
     parser.add_argument("--path", default="/predict", help="HTTP route to POST the image to")
-    parser.add_argument("--server", default="127.0.0.1:8500", help="model server gRPC target")
-    parser.add_argument("--model-name", default="mnist")
+    parser.add_argument(
+        "--server", default=f"127.0.0.1:{GRPC_PORT}", help="model server gRPC target"
+    )
+    parser.add_argument("--model-name", default=MODEL_NAME)
     parser.add_argument(
         "--image",
         type=Path,
@@ -74,10 +80,12 @@ def run(args: argparse.Namespace) -> int:
         "levels": [r.to_json() for r in results],
     }
     report.write_json(args.out.with_suffix(".json"), document)
-    report.plot_latency_throughput(
-        {args.target: results}, args.out.with_suffix(".png"), f"{args.target} at {where}"
-    )
-    print(f"wrote {args.out.with_suffix('.json')} and {args.out.with_suffix('.png')}")
+    print(f"wrote {args.out.with_suffix('.json')}")
+    png = args.out.with_suffix(".png")
+    if report.plot_latency_throughput({args.target: results}, png, f"{args.target} at {where}"):
+        print(f"wrote {png}")
+    else:
+        print("no plot: it needs matplotlib (`pip install matplotlib`, or the `tf` extra)")
     return 1 if any(r.errors for r in results) else 0
 
 

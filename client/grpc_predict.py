@@ -1,7 +1,7 @@
 """`python -m client grpc IMG ...`: straight to TF Serving (or the local model server).
 
-The images go through the gateway's own preprocessing module, then one `Predict` call on
-the `serving_default` signature carries them all. No gateway, no TensorFlow.
+The images go through the contract's preprocessing (the gateway's too), then one `Predict`
+call on the `serving_default` signature carries them all. No gateway, no TensorFlow.
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ import grpc
 import numpy as np
 
 from client.report import format_table
+from contract.model import IMAGE_SHAPE, INPUT_NAME, MODEL_NAME, PROBABILITIES, SERVING_DEFAULT
+from contract.ports import GRPC_PORT
+from contract.preprocessing import ImageError, preprocess
 from serving.tfs_api import predict_pb2
 from serving.tfs_api.stubs import PredictionServiceStub
 from serving.tfs_api.tensors import make_ndarray, make_tensor_proto
-
-INPUT = "images"  # the serving_default signature of DESIGN.md
-OUTPUT = "probabilities"
 
 
 class ModelServerError(Exception):
@@ -30,8 +30,10 @@ class ModelServerError(Exception):
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("images", nargs="+", type=Path, metavar="IMG")
-    parser.add_argument("--server", default="localhost:8500", help="model server gRPC target")
-    parser.add_argument("--model-name", default="mnist")
+    parser.add_argument(
+        "--server", default=f"localhost:{GRPC_PORT}", help="model server gRPC target"
+    )
+    parser.add_argument("--model-name", default=MODEL_NAME)
     pin = parser.add_mutually_exclusive_group()
     pin.add_argument("--version", type=int, help="ask this model version")
     pin.add_argument("--label", help="ask the version with this label")
@@ -64,14 +66,11 @@ async def _predict_all(
     args: argparse.Namespace, images: Sequence[tuple[Path, bytes]]
 ) -> list[tuple[int, float, int] | str]:
     """Preprocess each image (a bad one is reported, not fatal); one Predict for the rest."""
-    from serving.gateway.errors import RequestError
-    from serving.gateway.preprocessing import preprocess
-
     pixels: list[np.ndarray | str] = []
     for _, content in images:
         try:
             pixels.append(preprocess(content))
-        except RequestError as exc:  # not an image, no ink, too many pixels: say which
+        except ImageError as exc:  # not an image, no ink, too many pixels: say which
             pixels.append(exc.message)
     good = [p for p in pixels if not isinstance(p, str)]
     client = PredictClient(args.server, args.model_name, args.timeout)  # in this event loop
@@ -97,16 +96,16 @@ class PredictClient:
         self, pixels: Sequence[np.ndarray], version: int | None = None, label: str | None = None
     ) -> predict_pb2.PredictRequest:
         """A PredictRequest for float32 [28, 28] images in 0..1 (the preprocessed uploads)."""
-        batch = np.stack(pixels).astype(np.float32).reshape(-1, 28, 28, 1)
+        batch = np.stack(pixels).astype(np.float32).reshape(IMAGE_SHAPE)
         request = predict_pb2.PredictRequest()
         request.model_spec.name = self._model_name
-        request.model_spec.signature_name = "serving_default"
+        request.model_spec.signature_name = SERVING_DEFAULT
         if version is not None:
             request.model_spec.version.value = version
         elif label:
             request.model_spec.version_label = label
-        request.inputs[INPUT].CopyFrom(make_tensor_proto(batch))
-        request.output_filter.append(OUTPUT)
+        request.inputs[INPUT_NAME].CopyFrom(make_tensor_proto(batch))
+        request.output_filter.append(PROBABILITIES)
         return request
 
     async def predict(self, request: predict_pb2.PredictRequest) -> predict_pb2.PredictResponse:
@@ -120,7 +119,7 @@ class PredictClient:
     ) -> list[tuple[int, float, int]]:
         """(digit, confidence, version) per image."""
         response = await self.predict(self.build_request(pixels, version, label))
-        probabilities = make_ndarray(response.outputs[OUTPUT])
+        probabilities = make_ndarray(response.outputs[PROBABILITIES])
         served = response.model_spec.version.value
         return [(int(p.argmax()), float(p.max()), served) for p in probabilities]
 

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 
 from client.report import format_table
+from contract.ports import GATEWAY_PORT
 
 
 class GatewayError(Exception):
@@ -24,7 +25,9 @@ class GatewayUnreachable(GatewayError):
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("images", nargs="+", type=Path, metavar="IMG")
-    parser.add_argument("--url", default="http://localhost:8000", help="gateway base URL")
+    parser.add_argument(
+        "--url", default=f"http://localhost:{GATEWAY_PORT}", help="gateway base URL"
+    )
     pin = parser.add_mutually_exclusive_group()
     pin.add_argument("--version", type=int, help="ask this model version")
     pin.add_argument("--label", help="ask the version with this label (e.g. stable)")

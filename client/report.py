@@ -79,9 +79,15 @@ def _finite(value: Any) -> Any:
 
 def plot_latency_throughput(
     series: Mapping[str, Sequence[LevelResult]], path: Path, title: str
-) -> None:
-    """p50 (solid) and p99 (dashed) latency against throughput, one colour per series."""
-    import matplotlib
+) -> bool:
+    """p50 (solid) and p99 (dashed) latency against throughput, one colour per series.
+
+    False when matplotlib is missing: the base install (no `tf` extra) does not have it.
+    """
+    try:
+        import matplotlib
+    except ImportError:
+        return False
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -111,3 +117,4 @@ def plot_latency_throughput(
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path)
     plt.close(figure)
+    return True

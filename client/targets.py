@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from client.http_wire import Connection, Endpoint, multipart_request, parse_url
+from contract.preprocessing import preprocess
 
 
 class HttpTarget:
@@ -50,7 +51,6 @@ class GrpcTarget:
         self, server: str, model_name: str, images: Sequence[Path], timeout: float = 10.0
     ) -> None:
         from client.grpc_predict import PredictClient  # protobuf messages only when needed
-        from serving.gateway.preprocessing import preprocess
 
         self._client = PredictClient(server, model_name, timeout)
         self._requests = itertools.cycle(

@@ -28,3 +28,16 @@ def version_dirs(model_base_path: str | Path) -> dict[int, Path]:
 
 def published_versions(model_base_path: str | Path) -> list[int]:
     return sorted(version_dirs(model_base_path))
+
+
+def existing_version_message(model_base_path: str | Path, version: int) -> str | None:
+    """Why `version` cannot be published there (never overwritten), or None when free."""
+    if (Path(model_base_path) / str(version)).exists():
+        return f"version {version} already exists in {model_base_path}; it is never overwritten"
+    return None
+
+
+# Inside a version folder, beside the SavedModel: what the export adds for servers and people.
+EXTRAS_DIR = "assets.extra"
+METADATA_FILE = "metadata.json"  # what was trained, on what, how well
+WARMUP_FILE = "tf_serving_warmup_requests"  # TFRecord of PredictionLog, replayed on load

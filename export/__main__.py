@@ -12,10 +12,10 @@ import logging
 import os
 import sys
 
+from contract.versions import existing_version_message, published_versions
 from export.errors import ExportError, GateRefusedError
 from export.gate import DEFAULT_MAX_REGRESSION_PP, DEFAULT_MIN_ACCURACY
 from export.listing import version_table
-from export.versions import existing_version_message, published_versions
 
 EXIT_ERROR = 1
 EXIT_GATE_REFUSED = 3

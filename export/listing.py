@@ -6,8 +6,8 @@ Deliberately free of TensorFlow so that listing is instant.
 from pathlib import Path
 from typing import Any
 
+from contract.versions import STAGING_PREFIX, version_dirs
 from export.metadata import read_metadata
-from export.versions import STAGING_PREFIX, version_dirs
 
 COLUMNS = ("version", "created", "model", "data", "accuracy", "measured on", "gate", "sha256")
 MISSING = "-"

@@ -7,8 +7,9 @@ from importlib import metadata as package_metadata
 from pathlib import Path
 from typing import Any
 
-ASSETS_EXTRA = "assets.extra"
-METADATA_FILE = "metadata.json"
+from contract.model import MODEL_NAME
+from contract.versions import EXTRAS_DIR, METADATA_FILE
+
 SAVED_MODEL_FILE = "saved_model.pb"
 PROJECT = "mnist-serving"
 
@@ -29,7 +30,7 @@ def project_version() -> str:
 
 
 def metadata_path(version_dir: Path) -> Path:
-    return version_dir / ASSETS_EXTRA / METADATA_FILE
+    return version_dir / EXTRAS_DIR / METADATA_FILE
 
 
 def build_metadata(
@@ -45,7 +46,7 @@ def build_metadata(
     dataset = run_info.get("dataset", {})
     return {
         "version": version,
-        "model_name": "mnist",
+        "model_name": MODEL_NAME,
         "model": run_info.get("model"),
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "project_version": project_version(),

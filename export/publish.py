@@ -18,6 +18,14 @@ from pathlib import Path
 
 import keras
 
+from contract.versions import (
+    EXTRAS_DIR,
+    STAGING_PREFIX,
+    WARMUP_FILE,
+    existing_version_message,
+    published_versions,
+    version_dirs,
+)
 from export.errors import ExportError, GateRefusedError, VersionExistsError
 from export.gate import (
     DEFAULT_MAX_REGRESSION_PP,
@@ -26,16 +34,10 @@ from export.gate import (
     published_accuracies,
     saved_model_accuracy,
 )
-from export.metadata import ASSETS_EXTRA, build_metadata, write_metadata
+from export.metadata import build_metadata, write_metadata
 from export.run import held_out_data, read_run
 from export.signatures import write_saved_model
-from export.versions import (
-    STAGING_PREFIX,
-    existing_version_message,
-    published_versions,
-    version_dirs,
-)
-from export.warmup import WARMUP_BATCH_SIZES, WARMUP_FILE, write_warmup_file
+from export.warmup import WARMUP_BATCH_SIZES, write_warmup_file
 
 MAX_CLAIM_ATTEMPTS = 100
 
@@ -135,7 +137,7 @@ def publish_run(
                 )
             log.warning("publishing despite the gate (--force): %s", "; ".join(result.refusals))
         write_warmup_file(
-            staging / ASSETS_EXTRA / WARMUP_FILE, data.images[: max(WARMUP_BATCH_SIZES)]
+            staging / EXTRAS_DIR / WARMUP_FILE, data.images[: max(WARMUP_BATCH_SIZES)]
         )
 
         def finalize(candidate: int) -> None:

@@ -7,11 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from contract.run_dir import EVALUATION_FILE, MODEL_FILE, RUN_FILE
 from export.errors import RunDirError
-
-MODEL_FILE = "model.keras"
-RUN_FILE = "run.json"
-EVALUATION_FILE = "evaluation.json"
 
 
 @dataclass(frozen=True)

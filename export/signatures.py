@@ -11,12 +11,17 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-SERVING_DEFAULT = "serving_default"
-PREDICT_IMAGES = "predict_images"
-INPUT_NAME = "images"
-IMAGE_SHAPE = (28, 28, 1)
-FLAT_SIZE = 28 * 28
-NUM_CLASSES = 10
+from contract.model import (
+    CLASSES,
+    FLAT_IMAGE_SHAPE,
+    IMAGE_SHAPE,
+    INPUT_NAME,
+    NUM_CLASSES,
+    PREDICT_IMAGES,
+    PROBABILITIES,
+    SCORES,
+    SERVING_DEFAULT,
+)
 
 
 def write_saved_model(model: keras.Model, directory: Path) -> None:
@@ -32,21 +37,21 @@ def write_saved_model(model: keras.Model, directory: Path) -> None:
         # training=False: in Keras 3 a call without it would run the augmentation layers.
         probabilities = model(images, training=False)
         classes = tf.argmax(probabilities, axis=1, output_type=tf.int64)
-        return {"probabilities": probabilities, "classes": classes}
+        return {PROBABILITIES: probabilities, CLASSES: classes}
 
     def predict_images(images: tf.Tensor) -> dict[str, tf.Tensor]:
-        batch = tf.reshape(images, (-1, *IMAGE_SHAPE))
-        return {"scores": model(batch, training=False)}
+        batch = tf.reshape(images, IMAGE_SHAPE)
+        return {SCORES: model(batch, training=False)}
 
     archive.add_endpoint(
         SERVING_DEFAULT,
         serving_default,
-        input_signature=[tf.TensorSpec((None, *IMAGE_SHAPE), tf.float32, name=INPUT_NAME)],
+        input_signature=[tf.TensorSpec((None, *IMAGE_SHAPE[1:]), tf.float32, name=INPUT_NAME)],
     )
     archive.add_endpoint(
         PREDICT_IMAGES,
         predict_images,
-        input_signature=[tf.TensorSpec((None, FLAT_SIZE), tf.float32, name=INPUT_NAME)],
+        input_signature=[tf.TensorSpec((None, *FLAT_IMAGE_SHAPE[1:]), tf.float32, name=INPUT_NAME)],
     )
     archive.write_out(str(directory), verbose=False)
 
@@ -58,7 +63,7 @@ def predict_probabilities(
     signature = saved_model.signatures[SERVING_DEFAULT]  # type: ignore[attr-defined]
     parts = [
         signature(**{INPUT_NAME: tf.constant(images[start : start + batch_size])})[
-            "probabilities"
+            PROBABILITIES
         ].numpy()
         for start in range(0, len(images), batch_size)
     ]

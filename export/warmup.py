@@ -11,10 +11,14 @@ import numpy as np
 import tensorflow as tf
 from tensorflow_serving.apis import model_pb2, predict_pb2, prediction_log_pb2
 
-from export.signatures import FLAT_SIZE, INPUT_NAME, PREDICT_IMAGES, SERVING_DEFAULT
+from contract.model import (
+    FLAT_IMAGE_SHAPE,
+    INPUT_NAME,
+    MODEL_NAME,
+    PREDICT_IMAGES,
+    SERVING_DEFAULT,
+)
 
-WARMUP_FILE = "tf_serving_warmup_requests"
-MODEL_NAME = "mnist"
 WARMUP_BATCH_SIZES = (1, 8)
 
 
@@ -34,7 +38,7 @@ def warmup_logs(images: np.ndarray) -> list[prediction_log_pb2.PredictionLog]:
     for size in WARMUP_BATCH_SIZES:
         batch = images[:size].astype(np.float32)
         logs.append(_predict_log(SERVING_DEFAULT, batch))
-        logs.append(_predict_log(PREDICT_IMAGES, batch.reshape(-1, FLAT_SIZE)))
+        logs.append(_predict_log(PREDICT_IMAGES, batch.reshape(FLAT_IMAGE_SHAPE)))
     return logs
 
 

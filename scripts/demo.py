@@ -8,7 +8,8 @@ publish: only the first step (make bench needs a model).
 
 Settings come from the environment so that tests can run a demo beside a real one:
 MODEL_BASE_PATH, RUN_DIR, DEMO_GRPC_PORT, DEMO_REST_PORT, DEMO_GATEWAY_PORT, DEMO_PID_DIR,
-DEMO_LOG_DIR. Only the standard library is imported here, so `stop` runs without the venv.
+DEMO_LOG_DIR. Only the standard library and the stdlib-only parts of `contract` are imported
+here, so `stop` runs without the venv.
 """
 
 from __future__ import annotations
@@ -25,6 +26,13 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # `make stop` runs this without the venv: only the stdlib parts
+
+from contract.model import MODEL_NAME  # noqa: E402
+from contract.ports import GATEWAY_PORT, GRPC_PORT, REST_PORT  # noqa: E402
+from contract.run_dir import MODEL_FILE  # noqa: E402
+from contract.versions import published_versions  # noqa: E402
+
 READY_TIMEOUT_S = 180.0  # the model server imports TensorFlow and loads and warms the model
 STOP_TIMEOUT_S = 15.0
 # (style, count, seed): the ten digits once, drawn in three of the styles people upload.
@@ -37,9 +45,9 @@ def setting(name: str, default: str) -> str:
 
 MODEL_BASE_PATH = Path(setting("MODEL_BASE_PATH", "models/mnist"))
 RUN_DIR = Path(setting("RUN_DIR", "runs/cnn"))
-GRPC_PORT = int(setting("DEMO_GRPC_PORT", "8500"))
-REST_PORT = int(setting("DEMO_REST_PORT", "8501"))
-GATEWAY_PORT = int(setting("DEMO_GATEWAY_PORT", "8000"))
+GRPC_PORT = int(setting("DEMO_GRPC_PORT", str(GRPC_PORT)))
+REST_PORT = int(setting("DEMO_REST_PORT", str(REST_PORT)))
+GATEWAY_PORT = int(setting("DEMO_GATEWAY_PORT", str(GATEWAY_PORT)))
 PID_DIR = Path(setting("DEMO_PID_DIR", ".run"))
 LOG_DIR = Path(setting("DEMO_LOG_DIR", "logs"))
 GATEWAY_URL = f"http://127.0.0.1:{GATEWAY_PORT}"
@@ -49,7 +57,7 @@ def service_commands() -> dict[str, tuple[list[str], dict[str, str], int]]:
     """Each service: its command line, extra environment and the port it must find free."""
     config = ROOT / "serving" / "config"
     model_server = [
-        *("-m", "serving.model_server", "--model_name", "mnist"),
+        *("-m", "serving.model_server", "--model_name", MODEL_NAME),
         *("--port", str(GRPC_PORT), "--rest_api_port", str(REST_PORT)),
         *("--model_base_path", str(MODEL_BASE_PATH.resolve())),
         *("--enable_batching", "--batching_parameters_file", str(config / "batching.config")),
@@ -72,19 +80,13 @@ def run(*command: str) -> None:
     subprocess.run([sys.executable, *command], cwd=ROOT, check=True)
 
 
-def published_versions() -> list[int]:
-    if not MODEL_BASE_PATH.is_dir():
-        return []
-    return sorted(int(p.name) for p in MODEL_BASE_PATH.iterdir() if p.name.isdigit())
-
-
 def ensure_model() -> None:
     """Train and publish version 1 only when no version is published yet."""
-    versions = published_versions()
+    versions = published_versions(MODEL_BASE_PATH)
     if versions:
         print(f"Serving the published versions {versions} of {MODEL_BASE_PATH} (no training).")
         return
-    reuse = ["--reuse"] if (RUN_DIR / "model.keras").exists() else []
+    reuse = ["--reuse"] if (RUN_DIR / MODEL_FILE).exists() else []
     run("-m", "training", "--model", "cnn", "--run-dir", str(RUN_DIR), "--seed", "1", *reuse)
     run("-m", "export", "--run-dir", str(RUN_DIR), "--model-base-path", str(MODEL_BASE_PATH),
         "--if-none-published")  # fmt: skip

@@ -7,9 +7,10 @@ import logging
 import sys
 from pathlib import Path
 
+from contract.run_dir import LOGS_DIR, RUN_FILE
 from training.data import DATA_DIR_ENV, DATASETS, DataError
 from training.models import MODEL_KINDS
-from training.train import DEFAULTS, LOG_DIR, RUN_FILE, TrainConfig, is_finished, train
+from training.train import DEFAULTS, TrainConfig, is_finished, train
 
 log = logging.getLogger("training")
 
@@ -83,5 +84,5 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: MNIST data: {exc}", file=sys.stderr)
         return 1
     log.info("run written to %s (%.0f s of training)", config.run_dir, document["train_seconds"])
-    log.info("curves and figures: tensorboard --logdir %s", config.run_dir / LOG_DIR)
+    log.info("curves and figures: tensorboard --logdir %s", config.run_dir / LOGS_DIR)
     return 0

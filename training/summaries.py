@@ -11,7 +11,7 @@ from pathlib import Path
 import keras
 import tensorflow as tf
 
-from training.data import IMAGE_SIZE
+from contract.model import IMAGE_SHAPE, INPUT_NAME
 
 GRAPH_DIR = "graph"
 EVALUATION_DIR = "evaluation"
@@ -19,7 +19,7 @@ EVALUATION_DIR = "evaluation"
 
 def write_graph(model: keras.Model, log_dir: Path) -> None:
     """Trace model(images, training=False) and write its graph for TensorBoard's Graphs tab."""
-    spec = tf.TensorSpec([None, IMAGE_SIZE, IMAGE_SIZE, 1], tf.float32, name="images")
+    spec = tf.TensorSpec([None, *IMAGE_SHAPE[1:]], tf.float32, name=INPUT_NAME)
     forward = tf.function(lambda images: model(images, training=False))
     graph = forward.get_concrete_function(spec).graph
     writer = tf.summary.create_file_writer(str(log_dir / GRAPH_DIR))

@@ -29,17 +29,19 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from contract.run_dir import (
+    CONFUSION_MATRIX_FILE,
+    EVALUATION_FILE,
+    LOGS_DIR,
+    MODEL_FILE,
+    RUN_FILE,
+)
 from training import report, summaries
 from training.data import MnistData, Split, load_mnist, resolve_data_dir, to_model_input
 from training.models import build_model
 
 log = logging.getLogger(__name__)
 
-MODEL_FILE = "model.keras"
-RUN_FILE = "run.json"
-EVALUATION_FILE = "evaluation.json"
-CONFUSION_FILE = "confusion_matrix.png"
-LOG_DIR = "logs"
 PREDICT_BATCH_SIZE = 500
 
 
@@ -89,7 +91,7 @@ def compile_model(model: keras.Model, config: TrainConfig, train_size: int) -> N
 
 
 def fit(model: keras.Model, data: MnistData, config: TrainConfig) -> keras.callbacks.History:
-    log_dir = config.run_dir / LOG_DIR
+    log_dir = config.run_dir / LOGS_DIR
     tensorboard = keras.callbacks.TensorBoard(log_dir=str(log_dir), write_graph=False)
     history = model.fit(
         to_model_input(data.train.images),
@@ -121,10 +123,10 @@ def write_reports(
 ) -> None:
     _write_json(run_dir / EVALUATION_FILE, evaluation.to_json())
     confusion_png = report.figure_png(report.confusion_figure(evaluation))
-    (run_dir / CONFUSION_FILE).write_bytes(confusion_png)
+    (run_dir / CONFUSION_MATRIX_FILE).write_bytes(confusion_png)
     misclassified_png = report.figure_png(report.misclassified_figure(evaluation, images))
     summaries.write_images(
-        run_dir / LOG_DIR,
+        run_dir / LOGS_DIR,
         {"confusion_matrix": confusion_png, "misclassified_digits": misclassified_png},
         step=step,
     )
@@ -180,7 +182,7 @@ def train(config: TrainConfig) -> dict[str, Any]:
 
     model = build_model(config.model)
     compile_model(model, config, len(data.train))
-    summaries.write_graph(model, config.run_dir / LOG_DIR)
+    summaries.write_graph(model, config.run_dir / LOGS_DIR)
     clock = time.perf_counter()
     fit(model, data, config)
     train_seconds = time.perf_counter() - clock
@@ -200,7 +202,7 @@ def prepare_run_dir(run_dir: Path) -> None:
     """Create the run directory; clear what an unfinished earlier run may have left."""
     if is_finished(run_dir):
         raise FileExistsError(f"{run_dir} already holds a finished run ({RUN_FILE})")
-    shutil.rmtree(run_dir / LOG_DIR, ignore_errors=True)  # else TensorBoard mixes two runs
+    shutil.rmtree(run_dir / LOGS_DIR, ignore_errors=True)  # else TensorBoard mixes two runs
     (run_dir / RUN_FILE).unlink(missing_ok=True)
     run_dir.mkdir(parents=True, exist_ok=True)
 

@@ -2,19 +2,22 @@
 
     GatewayError                       (500, never raised on purpose: the base)
     ├── RequestError                   a client's request we refuse
-    │   ├── NoImage                    422  no `file` field, or an empty body
+    │   ├── MissingImage               422  no `file` field, an empty body, a malformed form
     │   ├── TooManyImages              413  more files than GATEWAY_MAX_IMAGES
     │   ├── UploadTooLarge             413  body over GATEWAY_MAX_UPLOAD_BYTES (while streaming)
-    │   ├── ImageTooLarge              413  more pixels than GATEWAY_MAX_PIXELS (before decode)
-    │   ├── UnsupportedImage           415  not an image, or a format we do not accept
-    │   ├── CorruptImage               422  truncated or damaged image data
-    │   ├── NoInk                      422  a blank image: nothing to recognize
     │   └── BadVersionSelector         422  both `version` and `label` given
     └── UpstreamError                  the model server could not answer
         ├── ModelNotFound              404  unknown model, version or label
         ├── UpstreamUnavailable        503  unreachable (with Retry-After)
         ├── UpstreamTimeout            504  deadline exceeded
         └── UpstreamRejected           502  INVALID_ARGUMENT etc.: our request was wrong (our bug)
+
+    contract.preprocessing.ImageError  an upload that is no usable digit (the shared contract's)
+    ├── NoImage                        422  the image is empty
+    ├── ImageTooLarge                  413  more pixels than GATEWAY_MAX_PIXELS (before decode)
+    ├── UnsupportedImage               415  not an image, or a format we do not accept
+    ├── CorruptImage                   422  truncated or damaged image data
+    └── NoInk                          422  a blank image: nothing to recognize
 
 Every error body is {"error": {"code": ..., "message": ...}}; messages name the limit or
 the cause, never internals.
@@ -23,6 +26,15 @@ the cause, never internals.
 from __future__ import annotations
 
 from typing import ClassVar
+
+from contract.preprocessing import (
+    CorruptImage,
+    ImageError,
+    ImageTooLarge,
+    NoImage,
+    NoInk,
+    UnsupportedImage,
+)
 
 
 class GatewayError(Exception):
@@ -37,7 +49,7 @@ class RequestError(GatewayError):
     code = "bad_request"
 
 
-class NoImage(RequestError):
+class MissingImage(RequestError):
     code = "no_image"
 
 
@@ -47,22 +59,6 @@ class TooManyImages(RequestError):
 
 class UploadTooLarge(RequestError):
     code = "upload_too_large"
-
-
-class ImageTooLarge(RequestError):
-    code = "image_too_large"
-
-
-class UnsupportedImage(RequestError):
-    code = "unsupported_image"
-
-
-class CorruptImage(RequestError):
-    code = "corrupt_image"
-
-
-class NoInk(RequestError):
-    code = "no_ink"
 
 
 class BadVersionSelector(RequestError):
@@ -91,17 +87,19 @@ class UpstreamRejected(UpstreamError):
 
 # The one place exceptions become HTTP status codes; a subclass not listed takes its
 # nearest listed base's status.
-HTTP_STATUS: dict[type[GatewayError], int] = {
+HTTP_STATUS: dict[type[Exception], int] = {
     GatewayError: 500,
     RequestError: 400,
-    NoImage: 422,
+    MissingImage: 422,
     TooManyImages: 413,
     UploadTooLarge: 413,
+    BadVersionSelector: 422,
+    ImageError: 422,
+    NoImage: 422,
     ImageTooLarge: 413,
     UnsupportedImage: 415,
     CorruptImage: 422,
     NoInk: 422,
-    BadVersionSelector: 422,
     UpstreamError: 502,
     ModelNotFound: 404,
     UpstreamUnavailable: 503,
@@ -111,11 +109,15 @@ HTTP_STATUS: dict[type[GatewayError], int] = {
 RETRY_AFTER_SECONDS = {UpstreamUnavailable: 1}
 
 
-def http_status(exc: GatewayError) -> int:
+# What an error handler takes: ours and the shared preprocessing's (both carry code, message).
+HandledError = GatewayError | ImageError
+
+
+def http_status(exc: HandledError) -> int:
     return next(HTTP_STATUS[cls] for cls in type(exc).__mro__ if cls in HTTP_STATUS)
 
 
-def retry_after(exc: GatewayError) -> int | None:
+def retry_after(exc: HandledError) -> int | None:
     return next((s for cls, s in RETRY_AFTER_SECONDS.items() if isinstance(exc, cls)), None)
 
 

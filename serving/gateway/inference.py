@@ -7,9 +7,9 @@ from collections.abc import Sequence
 import numpy as np
 from starlette.concurrency import run_in_threadpool
 
+from contract.preprocessing import preprocess_batch
 from serving.gateway.metrics import CONFIDENCE, PREDICTIONS, child, timed_stage
 from serving.gateway.predictor import Prediction, Predictor, VersionSelector
-from serving.gateway.preprocessing import preprocess_batch
 from serving.gateway.schemas import DigitPrediction, PredictionResponse, Timings
 
 # Small uploads decode in well under a millisecond: cheaper inline than a thread hop.

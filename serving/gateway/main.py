@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from serving.gateway import preprocessing
+from contract import preprocessing
 from serving.gateway.api.handlers import install_error_handlers
 from serving.gateway.api.routes import health, metrics, models, predict, web
 from serving.gateway.middleware import BodySizeLimitMiddleware, RequestObservationMiddleware

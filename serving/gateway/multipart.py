@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from serving.gateway.errors import NoImage, TooManyImages
+from serving.gateway.errors import MissingImage, TooManyImages
 
 MAX_TEXT_FIELDS = 16
 MAX_TEXT_FIELD_BYTES = 64 * 1024  # text fields are ignored; this only bounds their memory
@@ -73,7 +73,9 @@ class _FilePartCollector:
             if self._texts > MAX_TEXT_FIELDS:
                 raise MultipartError(f"more than {MAX_TEXT_FIELDS} text fields")
             if self._wanted:
-                raise NoImage(f"the {self.field.decode()!r} field must be a file upload, not text")
+                raise MissingImage(
+                    f"the {self.field.decode()!r} field must be a file upload, not text"
+                )
 
     def on_part_data(self, data: bytes, start: int, end: int) -> None:
         if self._wanted:

@@ -15,6 +15,7 @@ from typing import Protocol
 import grpc
 import numpy as np
 
+from contract.model import INPUT_NAME, MODEL_NAME, NUM_CLASSES, PROBABILITIES, SERVING_DEFAULT
 from serving.gateway.errors import UpstreamRejected
 from serving.gateway.upstream import translate_grpc_errors
 from serving.tfs_api import (
@@ -27,11 +28,6 @@ from serving.tfs_api import (
     tensors,
     types_pb2,
 )
-
-SIGNATURE = "serving_default"
-INPUT_NAME = "images"
-OUTPUT_NAME = "probabilities"
-NUM_CLASSES = 10
 
 # gRPC retries UNAVAILABLE (server restarting, connection refused) with jittered backoff;
 # the call's deadline bounds the attempts.
@@ -140,15 +136,17 @@ def signature(proto: meta_graph_pb2.SignatureDef) -> Signature:
 
 def probabilities_from(response: predict_pb2.PredictResponse, count: int) -> np.ndarray:
     """The [count, 10] probabilities of a Predict answer, checked (a mismatch is our bug)."""
-    if OUTPUT_NAME not in response.outputs:
-        raise UpstreamRejected(f"the model's answer has no {OUTPUT_NAME!r} output")
+    if PROBABILITIES not in response.outputs:
+        raise UpstreamRejected(f"the model's answer has no {PROBABILITIES!r} output")
     try:
-        probabilities = tensors.make_ndarray(response.outputs[OUTPUT_NAME])
+        probabilities = tensors.make_ndarray(response.outputs[PROBABILITIES])
     except tensors.TensorConversionError as exc:
-        raise UpstreamRejected(f"the model's {OUTPUT_NAME!r} output is unreadable: {exc}") from exc
+        raise UpstreamRejected(
+            f"the model's {PROBABILITIES!r} output is unreadable: {exc}"
+        ) from exc
     if probabilities.shape != (count, NUM_CLASSES):
         raise UpstreamRejected(
-            f"the model answered {OUTPUT_NAME!r} of shape {probabilities.shape}, "
+            f"the model answered {PROBABILITIES!r} of shape {probabilities.shape}, "
             f"expected {(count, NUM_CLASSES)}"
         )
     return probabilities.astype(np.float32, copy=False)
@@ -167,8 +165,8 @@ class GrpcPredictor:
 
     async def predict(self, images: np.ndarray, selector: VersionSelector) -> Prediction:
         request = predict_pb2.PredictRequest(
-            model_spec=model_spec(self.model_name, selector, SIGNATURE),
-            output_filter=[OUTPUT_NAME],
+            model_spec=model_spec(self.model_name, selector, SERVING_DEFAULT),
+            output_filter=[PROBABILITIES],
         )
         request.inputs[INPUT_NAME].CopyFrom(tensors.make_tensor_proto(images))
         with translate_grpc_errors("Predict", self.target, self.timeout):
@@ -221,7 +219,7 @@ class FakePredictor:
     def __init__(
         self,
         *,
-        model_name: str = "mnist",
+        model_name: str = MODEL_NAME,
         versions: dict[int, str] | None = None,
         labels: dict[str, int] | None = None,
         fail_with: grpc.StatusCode | None = None,
@@ -289,7 +287,7 @@ class FakePredictor:
         sig = Signature({"images": spec}, outputs, "tensorflow/serving/predict")
         internal = Signature({}, {"__saved_model_init_op": TensorSpec("invalid", None)}, "")
         return ModelMetadata(
-            self.model_name, version, {SIGNATURE: sig, "__saved_model_init_op": internal}
+            self.model_name, version, {SERVING_DEFAULT: sig, "__saved_model_init_op": internal}
         )
 
     async def close(self) -> None:

@@ -8,16 +8,21 @@ from typing import Annotated, Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from contract.model import MODEL_NAME
+from contract.ports import GATEWAY_PORT, GRPC_PORT
+
 MiB = 1024 * 1024
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GATEWAY_", frozen=True)
 
-    model_server: Annotated[str, Field(description="gRPC target of TF Serving")] = "localhost:8500"
-    model_name: str = "mnist"
+    model_server: Annotated[str, Field(description="gRPC target of TF Serving")] = (
+        f"localhost:{GRPC_PORT}"
+    )
+    model_name: str = MODEL_NAME
     host: str = "127.0.0.1"
-    port: Annotated[int, Field(ge=0, le=65535)] = 8000
+    port: Annotated[int, Field(ge=0, le=65535)] = GATEWAY_PORT
     workers: Annotated[int, Field(ge=1)] = 1
     rpc_timeout_seconds: Annotated[float, Field(gt=0, description="deadline of every RPC")] = 5.0
     max_upload_bytes: Annotated[int, Field(gt=0, description="request body limit")] = 5 * MiB

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
-from serving.gateway.errors import NoImage, UnsupportedImage
+from contract.preprocessing import UnsupportedImage
+from serving.gateway.errors import MissingImage
 from serving.gateway.multipart import MultipartError, read_file_fields
 from serving.gateway.settings import Settings
 
@@ -28,7 +29,7 @@ async def read_images(request: Request, settings: Settings) -> list[bytes]:
             f"image/* content type (got {media_type or 'no content type'!r})"
         )
     if not images or not any(images):
-        raise NoImage(f"no image: the request has no {FILE_FIELD!r} field or an empty body")
+        raise MissingImage(f"no image: the request has no {FILE_FIELD!r} field or an empty body")
     return images
 
 
@@ -41,4 +42,4 @@ async def _read_multipart(request: Request, settings: Settings) -> list[bytes]:
             settings.max_images,
         )
     except MultipartError as exc:
-        raise NoImage(f"malformed multipart body: {exc}") from exc
+        raise MissingImage(f"malformed multipart body: {exc}") from exc

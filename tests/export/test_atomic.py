@@ -7,8 +7,8 @@ import sys
 import threading
 from pathlib import Path
 
+from contract.versions import published_versions
 from export.metadata import read_metadata, sha256_file
-from export.versions import published_versions
 from tests.export.helpers import copy_base_path, staging_folders
 from tests.fixtures.models import QUIET_TF, REPO_ROOT
 

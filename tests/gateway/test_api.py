@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from serving.gateway.main import create_app
 from serving.gateway.predictor import FakePredictor
 from serving.gateway.settings import Settings
-from tests.gateway.conftest import encode, synthetic_digit
+from tests.fixtures.images import encode, synthetic_digit
 
 
 def error_of(response) -> dict[str, str]:

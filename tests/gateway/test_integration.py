@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from tests.fixtures.gateway import GatewayProcess, running_gateway
+from tests.fixtures.images import encode
 from tests.fixtures.servers import ModelServerProcess, free_port
-from tests.gateway.conftest import encode
 
 pytestmark = pytest.mark.integration
 

@@ -9,13 +9,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from contract.preprocessing import ImageError
 from serving.gateway.errors import GatewayError, error_body, http_status, retry_after
 
 logger = logging.getLogger(__name__)
 
 
 async def gateway_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, GatewayError)
+    assert isinstance(exc, GatewayError | ImageError)
     headers = {}
     if (seconds := retry_after(exc)) is not None:
         headers["Retry-After"] = str(seconds)
@@ -43,6 +44,7 @@ async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(GatewayError, gateway_error)
+    app.add_exception_handler(ImageError, gateway_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(Exception, unexpected_error)

@@ -10,15 +10,19 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from serving.gateway import errors
-from serving.gateway.preprocessing import (
+from contract.preprocessing import (
     CENTRE,
     DIGIT_BOX,
+    CorruptImage,
+    ImageTooLarge,
+    NoImage,
+    NoInk,
+    UnsupportedImage,
     preprocess,
     preprocess_array,
     preprocess_batch,
 )
-from tests.gateway.conftest import encode, synthetic_digit
+from tests.fixtures.images import encode, synthetic_digit
 
 
 def centre_of_mass(field: np.ndarray) -> tuple[float, float]:
@@ -152,14 +156,18 @@ def test_sixteen_bit_png_is_scaled() -> None:
 @pytest.mark.parametrize(
     ("data", "error", "text"),
     [
-        (b"", errors.NoImage, "empty"),
-        (b"%PDF-1.4 not an image", errors.UnsupportedImage, "PNG, JPEG, GIF, BMP, WEBP, TIFF"),
-        (encode(synthetic_digit(), "ICO"), errors.UnsupportedImage, "accepted format"),
-        (encode(synthetic_digit())[:70], errors.CorruptImage, "truncated or corrupt"),
-        (encode(np.full((50, 50), 200, np.uint8)), errors.NoInk, "blank"),
+        (b"", NoImage, "empty"),
+        (
+            b"%PDF-1.4 not an image",
+            UnsupportedImage,
+            "PNG, JPEG, GIF, BMP, WEBP, TIFF",
+        ),
+        (encode(synthetic_digit(), "ICO"), UnsupportedImage, "accepted format"),
+        (encode(synthetic_digit())[:70], CorruptImage, "truncated or corrupt"),
+        (encode(np.full((50, 50), 200, np.uint8)), NoInk, "blank"),
         (
             encode(np.full((50, 50), 200, np.uint8) + np.eye(50, dtype=np.uint8) * 10),
-            errors.NoInk,
+            NoInk,
             "blank",
         ),
     ],
@@ -186,7 +194,7 @@ def png_claiming_size(width: int, height: int) -> bytes:
     ],
 )
 def test_pixel_limit_is_checked_before_decoding(width: int, height: int, text: str) -> None:
-    with pytest.raises(errors.ImageTooLarge, match=text):
+    with pytest.raises(ImageTooLarge, match=text):
         preprocess(png_claiming_size(width, height), max_pixels=25_000_000)
 
 

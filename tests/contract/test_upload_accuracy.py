@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from client.styles import STYLES, render
-from serving.gateway.preprocessing import preprocess
+from contract.preprocessing import preprocess
 
 ALLOWED_LOSS_POINTS = {"plain": 0.3, "paper": 1.0, "canvas": 1.0, "photo": 1.0, "transparent": 1.0}
 

@@ -1,7 +1,7 @@
 """Uploaded image bytes to the model's input, the way MNIST itself was made.
 
 Pure functions on bytes and numpy arrays (Pillow and numpy only, no TensorFlow), shared
-by the gateway and the clients. The steps:
+by the gateway, the clients and the benchmarks. The steps:
 
 1. decode: PNG, JPEG, GIF (first frame), BMP, WebP or TIFF; the pixel limit is checked on
    the header, before the pixels are decoded; EXIF orientation applied;
@@ -28,10 +28,10 @@ from collections.abc import Sequence
 import numpy as np
 from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
 
-from serving.gateway.errors import CorruptImage, ImageTooLarge, NoImage, NoInk, UnsupportedImage
+from contract.model import IMAGE_SIDE
 
 ALLOWED_FORMATS = ("PNG", "JPEG", "GIF", "BMP", "WEBP", "TIFF")
-FIELD_SIZE = 28  # MNIST's image side
+FIELD_SIZE = IMAGE_SIDE
 DIGIT_BOX = 20  # MNIST's digits fit a 20×20 box inside the field
 CENTRE = 14.0  # mean centre of mass of MNIST digits, in pixel indices
 BORDER_FRACTION = 0.05  # outer band whose median is the background level
@@ -40,6 +40,46 @@ NOISE_FLOOR_SIGMAS = 4.0  # background noise below this many std devs is not ink
 MAX_NOISE_FLOOR = 0.3
 SPECKLE_FILTER_MIN_SIDE = 64  # median-filter the ink mask of images at least this large
 DEFAULT_MAX_PIXELS = 25_000_000
+
+
+class ImageError(Exception):
+    """An upload that cannot become the model's input; the message names the limit or cause.
+
+        ImageError
+        ├── NoImage           the image is empty (0 bytes)
+        ├── ImageTooLarge     more pixels than the limit (checked before the decode)
+        ├── UnsupportedImage  not an image, or a format not accepted
+        ├── CorruptImage      truncated or damaged image data
+        └── NoInk             a blank image: nothing to recognize
+
+    `code` is the stable name that the gateway's error bodies carry.
+    """
+
+    code = "bad_image"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NoImage(ImageError):
+    code = "no_image"
+
+
+class ImageTooLarge(ImageError):
+    code = "image_too_large"
+
+
+class UnsupportedImage(ImageError):
+    code = "unsupported_image"
+
+
+class CorruptImage(ImageError):
+    code = "corrupt_image"
+
+
+class NoInk(ImageError):
+    code = "no_ink"
 
 
 def decode(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
@@ -184,7 +224,7 @@ def preprocess_batch(images: Sequence[bytes], max_pixels: int = DEFAULT_MAX_PIXE
 
 def warm_up() -> None:
     """Import Pillow's decoders and run every step once, so the first upload is not slow."""
-    field = np.zeros((28, 28), dtype=np.uint8)
+    field = np.zeros((FIELD_SIZE, FIELD_SIZE), dtype=np.uint8)
     field[6:22, 12:16] = 255
     buffer = io.BytesIO()
     Image.fromarray(field).save(buffer, format="PNG")
