@@ -25,7 +25,7 @@ from tensorflow_serving.apis import get_model_metadata_pb2, get_model_status_pb2
 from serving.model_server.errors import ServingError, invalid_argument
 from serving.model_server.servable import TensorSpec
 from serving.model_server.service import SIGNATURE_DEF_FIELD, ModelService, Prediction
-from serving.model_server.tensors import dtype_name
+from serving.model_server.tensors import NUMPY_BY_DTYPE, dtype_name
 
 MAX_BODY_BYTES = 64 * 1024 * 1024
 _PATH = re.compile(
@@ -33,16 +33,6 @@ _PATH = re.compile(
     r"(?:/versions/(?P<version>\d+)|/labels/(?P<label>[^/:]+))?"
     r"(?:/(?P<resource>metadata)|:(?P<method>predict|classify|regress))?"
 )
-_NUMPY_DTYPES = {
-    "DT_FLOAT": np.float32,
-    "DT_DOUBLE": np.float64,
-    "DT_INT32": np.int32,
-    "DT_INT64": np.int64,
-    "DT_UINT8": np.uint8,
-    "DT_INT8": np.int8,
-    "DT_INT16": np.int16,
-    "DT_BOOL": np.bool_,
-}
 
 
 def _error(exc: ServingError) -> JSONResponse:
@@ -77,7 +67,7 @@ async def _read_body(request: Request) -> bytes:
 
 
 def _to_array(alias: str, value: Any, spec: TensorSpec) -> np.ndarray:
-    dtype = _NUMPY_DTYPES.get(dtype_name(spec.dtype))
+    dtype = NUMPY_BY_DTYPE.get(spec.dtype)
     if dtype is None:
         raise invalid_argument(f"input {alias}: dtype {dtype_name(spec.dtype)} not supported")
     try:

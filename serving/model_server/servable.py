@@ -12,14 +12,13 @@ from tensorflow.core.protobuf import meta_graph_pb2, saved_model_pb2
 from tensorflow_serving.apis import prediction_log_pb2
 
 from serving.model_server.errors import ServingError, invalid_argument
-from serving.model_server.tensors import dtype_name, to_ndarray
+from serving.model_server.tensors import dtype_name, dtype_of, to_ndarray
 
 log = logging.getLogger(__name__)
 
 SERVE_TAG = "serve"
 WARMUP_FILE = Path("assets.extra") / "tf_serving_warmup_requests"
 MAX_WARMUP_RECORDS = 1000  # TF Serving's limit (saved_model_warmup_util)
-_DTYPE_OF = {tf.as_dtype(d).as_numpy_dtype: d for d in (1, 2, 3, 4, 5, 6, 9, 10)}
 
 
 class LoadError(Exception):
@@ -34,10 +33,6 @@ class LoadError(Exception):
 class TensorSpec:
     dtype: int  # tensorflow DataType enum
     shape: tuple[int, ...] | None  # -1 for an unknown size; None for an unknown rank
-
-    def describe(self) -> str:
-        dims = "?" if self.shape is None else ",".join(str(d) for d in self.shape)
-        return f"{dtype_name(self.dtype)} [{dims}]"
 
 
 def _spec(info: meta_graph_pb2.TensorInfo) -> TensorSpec:
@@ -83,7 +78,7 @@ class Signature:
 
     def _check_tensor(self, alias: str, array: np.ndarray) -> None:
         spec = self.inputs[alias]
-        got = _DTYPE_OF.get(array.dtype.type)
+        got = dtype_of(array)
         if got != spec.dtype:
             raise invalid_argument(
                 f"input {alias} of signature {self.name}: expects dtype "

@@ -1,4 +1,8 @@
-"""TensorProto <-> numpy, fast for the dense numeric tensors a model server moves."""
+"""TensorProto <-> numpy, fast for the dense numeric tensors a model server moves.
+
+`NUMPY_BY_DTYPE` is the server's one table of the dtypes it serves: their bytes go straight
+into `tensor_content`, REST's JSON values are typed with it, and inputs are checked with it.
+"""
 
 import numpy as np
 import tensorflow as tf
@@ -7,8 +11,7 @@ from tensorflow.core.framework.tensor_pb2 import TensorProto
 
 from serving.model_server.errors import invalid_argument
 
-# dtypes whose bytes go straight into tensor_content.
-_NUMPY_BY_DTYPE: dict[int, np.dtype] = {
+NUMPY_BY_DTYPE: dict[int, np.dtype] = {
     types_pb2.DT_FLOAT: np.dtype(np.float32),
     types_pb2.DT_DOUBLE: np.dtype(np.float64),
     types_pb2.DT_INT32: np.dtype(np.int32),
@@ -18,17 +21,22 @@ _NUMPY_BY_DTYPE: dict[int, np.dtype] = {
     types_pb2.DT_INT16: np.dtype(np.int16),
     types_pb2.DT_BOOL: np.dtype(np.bool_),
 }
-_DTYPE_BY_NUMPY = {value: key for key, value in _NUMPY_BY_DTYPE.items()}
+_DTYPE_BY_NUMPY = {value: key for key, value in NUMPY_BY_DTYPE.items()}
 
 
 def dtype_name(dtype: int) -> str:
     return str(types_pb2.DataType.Name(dtype))
 
 
+def dtype_of(array: np.ndarray) -> int | None:
+    """The TensorFlow DataType of `array`, or None for a dtype outside the table."""
+    return _DTYPE_BY_NUMPY.get(array.dtype)
+
+
 def to_ndarray(proto: TensorProto, alias: str) -> np.ndarray:
     """Decodes a request tensor; a malformed one is INVALID_ARGUMENT naming the input."""
     shape = tuple(dim.size for dim in proto.tensor_shape.dim)
-    dtype = _NUMPY_BY_DTYPE.get(proto.dtype)
+    dtype = NUMPY_BY_DTYPE.get(proto.dtype)
     try:
         if proto.tensor_content and dtype is not None:
             return np.frombuffer(proto.tensor_content, dtype=dtype).reshape(shape)
@@ -39,7 +47,7 @@ def to_ndarray(proto: TensorProto, alias: str) -> np.ndarray:
 
 def fill_proto(proto: TensorProto, array: np.ndarray) -> None:
     """Writes `array` into an empty TensorProto (e.g. a response's output map entry)."""
-    dtype = _DTYPE_BY_NUMPY.get(array.dtype)
+    dtype = dtype_of(array)
     if dtype is None:
         proto.CopyFrom(tf.make_tensor_proto(array))
         return
