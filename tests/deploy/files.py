@@ -7,6 +7,10 @@ import sys
 import tomllib
 from pathlib import Path
 
+# The deployment files must agree with the contract's ports and model name.
+from contract.model import MODEL_NAME  # noqa: F401
+from contract.ports import GATEWAY_PORT, GRPC_PORT, REST_PORT  # noqa: F401
+
 REPO = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = REPO / "docker-compose.yml"
 COMPOSE_CPU_FILE = REPO / "docker-compose.cpu.yml"
@@ -17,10 +21,6 @@ TRAINER_SCRIPT = REPO / "deploy" / "trainer" / "train_and_publish.sh"
 DOCKERFILES = (REPO / "training" / "Dockerfile", REPO / "serving" / "gateway" / "Dockerfile")
 K8S = REPO / "k8s"
 K8S_OVERLAYS = {"gpu": K8S / "overlays" / "gpu", "cpu": K8S / "overlays" / "cpu"}
-
-# The contract's ports (DESIGN.md) and model name.
-GRPC_PORT, REST_PORT, GATEWAY_PORT = 8500, 8501, 8000
-MODEL_NAME = "mnist"
 
 
 def project_version() -> str:
