@@ -8,8 +8,8 @@ import numpy as np
 from starlette.concurrency import run_in_threadpool
 
 from contract.preprocessing import preprocess_batch
-from serving.gateway.metrics import CONFIDENCE, PREDICTIONS, child, timed_stage
-from serving.gateway.predictor import Prediction, Predictor, VersionSelector
+from serving.gateway.instruments import CONFIDENCE, PREDICTIONS, child, timed_stage
+from serving.gateway.predictor import PredictorClient, PredictResult, VersionSelector
 from serving.gateway.schemas import DigitPrediction, PredictionResponse, Timings
 
 # Small uploads decode in well under a millisecond: cheaper inline than a thread hop.
@@ -22,12 +22,14 @@ async def preprocess(images: Sequence[bytes], max_pixels: int) -> np.ndarray:
     return await run_in_threadpool(preprocess_batch, images, max_pixels)
 
 
-async def predict(predictor: Predictor, batch: np.ndarray, selector: VersionSelector) -> Prediction:
+async def predict(
+    predictor: PredictorClient, batch: np.ndarray, selector: VersionSelector
+) -> PredictResult:
     return await predictor.predict(batch, selector)  # all images in one Predict call
 
 
 def postprocess(
-    prediction: Prediction, batch: np.ndarray, include_input: bool
+    prediction: PredictResult, batch: np.ndarray, include_input: bool
 ) -> list[DigitPrediction]:
     results = []
     for probabilities, image in zip(prediction.probabilities, batch, strict=True):
@@ -47,7 +49,7 @@ def postprocess(
 
 
 async def run_prediction(
-    predictor: Predictor,
+    predictor: PredictorClient,
     images: Sequence[bytes],
     selector: VersionSelector,
     *,

@@ -13,7 +13,7 @@ from contract import preprocessing
 from serving.gateway.api.handlers import install_error_handlers
 from serving.gateway.api.routes import health, metrics, models, predict, web
 from serving.gateway.middleware import BodySizeLimitMiddleware, RequestObservationMiddleware
-from serving.gateway.predictor import GrpcPredictor, Predictor
+from serving.gateway.predictor import GrpcPredictor, PredictorClient
 from serving.gateway.settings import Settings, get_settings
 
 DESCRIPTION = """Handwritten-digit recognition in front of TensorFlow Serving.
@@ -23,8 +23,10 @@ way MNIST was made and asks the model server over gRPC. Draw a digit at `/`.
 """
 
 
-def create_app(settings: Settings | None = None, predictor: Predictor | None = None) -> FastAPI:
-    """The app; `predictor` replaces the gRPC client (tests pass a FakePredictor)."""
+def create_app(
+    settings: Settings | None = None, predictor: PredictorClient | None = None
+) -> FastAPI:
+    """The app; `predictor` replaces the gRPC client (tests pass a fake one)."""
     settings = settings or get_settings()
     logging.basicConfig(level=settings.log_level.upper())
 

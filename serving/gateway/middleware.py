@@ -10,7 +10,7 @@ import uuid
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from serving.gateway.errors import UploadTooLarge, error_body
-from serving.gateway.metrics import REQUEST_LATENCY, REQUESTS, child
+from serving.gateway.instruments import REQUEST_LATENCY, REQUESTS, child
 
 REQUEST_ID_HEADER = "x-request-id"
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")

@@ -1,9 +1,10 @@
-"""Who answers predictions: the Predictor protocol, the gRPC client of TF Serving, a fake.
+"""Who answers predictions: the PredictorClient protocol and its gRPC client of TF Serving.
 
 The gateway talks to any TF Serving (the real container or serving/model_server) through
 GrpcPredictor: one grpc.aio channel per worker process, a deadline on every call, gRPC's
 own retries (jittered exponential backoff, inside the deadline) on UNAVAILABLE, keepalive.
-Tests inject FakePredictor, which raises real gRPC errors through the same translation.
+What it answers are the plain dataclasses below, never protobuf messages. Tests inject a
+fake implementation of the protocol (tests/gateway/fakes.py).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Protocol
 import grpc
 import numpy as np
 
-from contract.model import INPUT_NAME, MODEL_NAME, NUM_CLASSES, PROBABILITIES, SERVING_DEFAULT
+from contract.model import INPUT_NAME, NUM_CLASSES, PROBABILITIES, SERVING_DEFAULT
 from serving.gateway.errors import UpstreamRejected
 from serving.gateway.upstream import translate_grpc_errors
 from serving.tfs_api import (
@@ -65,7 +66,9 @@ class VersionSelector:
 
 
 @dataclass(frozen=True)
-class Prediction:
+class PredictResult:
+    """The answer of one Predict call: a row of probabilities per image, and who answered."""
+
     probabilities: np.ndarray  # float32 [N, 10]
     model_name: str
     model_version: int
@@ -73,35 +76,45 @@ class Prediction:
 
 @dataclass(frozen=True)
 class VersionStatus:
+    """One version's state, as GetModelStatus reports it."""
+
     version: int
     state: str  # START, LOADING, AVAILABLE, UNLOADING, END
     error: str | None = None
 
 
 @dataclass(frozen=True)
-class TensorSpec:
+class TensorMetadata:
+    """A signature's input or output tensor, as GetModelMetadata describes it."""
+
     dtype: str
     shape: list[int] | None  # None: unknown rank
 
 
 @dataclass(frozen=True)
-class Signature:
-    inputs: dict[str, TensorSpec]
-    outputs: dict[str, TensorSpec]
+class SignatureMetadata:
+    """One signature of a version: its named input and output tensors."""
+
+    inputs: dict[str, TensorMetadata]
+    outputs: dict[str, TensorMetadata]
     method_name: str
 
 
 @dataclass(frozen=True)
 class ModelMetadata:
+    """A version's signatures, SavedModel internals (`__saved_model_init_op`) included."""
+
     model_name: str
     version: int
-    signatures: dict[str, Signature] = field(default_factory=dict)
+    signatures: dict[str, SignatureMetadata] = field(default_factory=dict)
 
 
-class Predictor(Protocol):
+class PredictorClient(Protocol):
+    """What the routes need from a model server; failures raise serving.gateway.errors."""
+
     model_name: str
 
-    async def predict(self, images: np.ndarray, selector: VersionSelector) -> Prediction: ...
+    async def predict(self, images: np.ndarray, selector: VersionSelector) -> PredictResult: ...
 
     async def model_status(self) -> list[VersionStatus]: ...
 
@@ -119,17 +132,17 @@ def model_spec(name: str, selector: VersionSelector, signature: str = "") -> mod
     return spec
 
 
-def tensor_spec(info: meta_graph_pb2.TensorInfo) -> TensorSpec:
+def tensor_metadata(info: meta_graph_pb2.TensorInfo) -> TensorMetadata:
     known = info.dtype in types_pb2.DataType.values()
     dtype = types_pb2.DataType.Name(info.dtype) if known else str(info.dtype)
     shape = None if info.tensor_shape.unknown_rank else [d.size for d in info.tensor_shape.dim]
-    return TensorSpec(dtype=dtype.removeprefix("DT_").lower(), shape=shape)
+    return TensorMetadata(dtype=dtype.removeprefix("DT_").lower(), shape=shape)
 
 
-def signature(proto: meta_graph_pb2.SignatureDef) -> Signature:
-    return Signature(
-        inputs={k: tensor_spec(v) for k, v in sorted(proto.inputs.items())},
-        outputs={k: tensor_spec(v) for k, v in sorted(proto.outputs.items())},
+def signature_metadata(proto: meta_graph_pb2.SignatureDef) -> SignatureMetadata:
+    return SignatureMetadata(
+        inputs={k: tensor_metadata(v) for k, v in sorted(proto.inputs.items())},
+        outputs={k: tensor_metadata(v) for k, v in sorted(proto.outputs.items())},
         method_name=proto.method_name,
     )
 
@@ -163,7 +176,7 @@ class GrpcPredictor:
         self._predictions = stubs.PredictionServiceStub(self._channel)
         self._models = stubs.ModelServiceStub(self._channel)
 
-    async def predict(self, images: np.ndarray, selector: VersionSelector) -> Prediction:
+    async def predict(self, images: np.ndarray, selector: VersionSelector) -> PredictResult:
         request = predict_pb2.PredictRequest(
             model_spec=model_spec(self.model_name, selector, SERVING_DEFAULT),
             output_filter=[PROBABILITIES],
@@ -171,7 +184,7 @@ class GrpcPredictor:
         request.inputs[INPUT_NAME].CopyFrom(tensors.make_tensor_proto(images))
         with translate_grpc_errors("Predict", self.target, self.timeout):
             response = await self._predictions.Predict(request, timeout=self.timeout)
-        return Prediction(
+        return PredictResult(
             probabilities=probabilities_from(response, len(images)),
             model_name=response.model_spec.name or self.model_name,
             model_version=response.model_spec.version.value,
@@ -206,89 +219,10 @@ class GrpcPredictor:
         return ModelMetadata(
             model_name=response.model_spec.name or self.model_name,
             version=response.model_spec.version.value,
-            signatures={name: signature(sig) for name, sig in sorted(signature_defs.items())},
+            signatures={
+                name: signature_metadata(sig) for name, sig in sorted(signature_defs.items())
+            },
         )
 
     async def close(self) -> None:
         await self._channel.close()
-
-
-class FakePredictor:
-    """In-memory stand-in for tests: scores images by a function, or fails with a gRPC code."""
-
-    def __init__(
-        self,
-        *,
-        model_name: str = MODEL_NAME,
-        versions: dict[int, str] | None = None,
-        labels: dict[str, int] | None = None,
-        fail_with: grpc.StatusCode | None = None,
-    ) -> None:
-        self.model_name = model_name
-        self.versions = versions if versions is not None else {1: "AVAILABLE"}
-        self.labels = labels or {}
-        self.fail_with = fail_with
-        self.calls: list[tuple[str, int]] = []  # (method, batch size): one Predict per request
-
-    def _resolve(self, selector: VersionSelector) -> int:
-        if self.fail_with is not None:
-            raise grpc.aio.AioRpcError(
-                self.fail_with, grpc.aio.Metadata(), grpc.aio.Metadata(), "injected failure"
-            )
-        if selector.label is not None:
-            if selector.label not in self.labels:  # as TF Serving: INVALID_ARGUMENT
-                raise grpc.aio.AioRpcError(
-                    grpc.StatusCode.INVALID_ARGUMENT,
-                    grpc.aio.Metadata(),
-                    grpc.aio.Metadata(),
-                    f"Unrecognized servable version label: {selector.label}",
-                )
-            return self.labels[selector.label]
-        available = [v for v, s in self.versions.items() if s == "AVAILABLE"]
-        version = selector.version if selector.version is not None else max(available, default=0)
-        if version not in available:
-            raise self._not_found(f"Servable not found for request: {self.model_name} {version}")
-        return version
-
-    @staticmethod
-    def _not_found(details: str) -> grpc.aio.AioRpcError:
-        return grpc.aio.AioRpcError(
-            grpc.StatusCode.NOT_FOUND, grpc.aio.Metadata(), grpc.aio.Metadata(), details
-        )
-
-    @staticmethod
-    def score(images: np.ndarray) -> np.ndarray:
-        """Deterministic scores: the digit is (ink pixels in the top half) mod 10."""
-        digits = (images[:, :14] > 0.5).sum(axis=(1, 2, 3)) % 10
-        probabilities = np.full((len(images), 10), 0.02, dtype=np.float32)
-        probabilities[np.arange(len(images)), digits] = 0.82
-        return probabilities
-
-    async def predict(self, images: np.ndarray, selector: VersionSelector) -> Prediction:
-        with translate_grpc_errors("Predict", "fake", 1.0):
-            version = self._resolve(selector)
-        self.calls.append(("Predict", len(images)))
-        return Prediction(self.score(images), self.model_name, version)
-
-    async def model_status(self) -> list[VersionStatus]:
-        with translate_grpc_errors("GetModelStatus", "fake", 1.0):
-            if self.fail_with is not None:
-                self._resolve(VersionSelector())
-        return [VersionStatus(v, s) for v, s in sorted(self.versions.items())]
-
-    async def metadata(self, selector: VersionSelector) -> ModelMetadata:
-        with translate_grpc_errors("GetModelMetadata", "fake", 1.0):
-            version = self._resolve(selector)
-        spec = TensorSpec("float", [-1, 28, 28, 1])
-        outputs = {
-            "classes": TensorSpec("int64", [-1]),
-            "probabilities": TensorSpec("float", [-1, 10]),
-        }
-        sig = Signature({"images": spec}, outputs, "tensorflow/serving/predict")
-        internal = Signature({}, {"__saved_model_init_op": TensorSpec("invalid", None)}, "")
-        return ModelMetadata(
-            self.model_name, version, {SERVING_DEFAULT: sig, "__saved_model_init_op": internal}
-        )
-
-    async def close(self) -> None:
-        return None

@@ -15,7 +15,7 @@ from serving.gateway.errors import (
     UpstreamTimeout,
     UpstreamUnavailable,
 )
-from serving.gateway.metrics import UPSTREAM_ERRORS
+from serving.gateway.instruments import UPSTREAM_ERRORS
 
 logger = logging.getLogger(__name__)
 

@@ -1,0 +1,1 @@
+"""Tests of the gateway (serving/gateway/): one module per route and per module."""

@@ -8,9 +8,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from serving.gateway.main import create_app
-from serving.gateway.predictor import FakePredictor
 from serving.gateway.settings import Settings
 from tests.fixtures.images import encode, synthetic_digit
+from tests.gateway.fakes import FakePredictor
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""Typed dependencies of the routes: settings, the predictor, the request id.
+"""Typed dependencies of the routes: `AppSettings`, `Predictor` (the app's PredictorClient),
+`RequestId` and `Selector` (the `version` or `label` query parameter).
 
 All `async def`: FastAPI runs a plain `def` dependency in the threadpool, a thread hop per
 dependency per request that cost more CPU than everything these functions do.
@@ -11,8 +12,7 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 
 from serving.gateway.errors import BadVersionSelector
-from serving.gateway.predictor import Predictor as PredictorClient
-from serving.gateway.predictor import VersionSelector
+from serving.gateway.predictor import PredictorClient, VersionSelector
 from serving.gateway.settings import Settings
 
 

@@ -8,8 +8,7 @@ from fastapi import APIRouter
 
 from serving.gateway.api.deps import AppSettings, Predictor
 from serving.gateway.errors import ModelNotFound, UpstreamRejected
-from serving.gateway.predictor import ModelMetadata, VersionSelector
-from serving.gateway.predictor import Predictor as PredictorClient
+from serving.gateway.predictor import ModelMetadata, PredictorClient, VersionSelector
 from serving.gateway.schemas import (
     ErrorResponse,
     ModelsResponse,

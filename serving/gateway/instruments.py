@@ -1,4 +1,9 @@
-"""Prometheus metrics of the gateway (one registry per worker process)."""
+"""The gateway's Prometheus instruments: its counters and histograms, and how to time a stage.
+
+One registry per worker process; GET /metrics (api/routes/metrics.py) exposes it. The
+middleware counts requests and their latency, the upstream boundary counts gRPC errors, and
+the prediction stages time themselves with `timed_stage`.
+"""
 
 from __future__ import annotations
 

@@ -1,0 +1,109 @@
+"""A fake model server for the gateway's tests: FakePredictor implements PredictorClient.
+
+It answers from memory, and fails the way TF Serving does (NOT_FOUND for an unknown version,
+INVALID_ARGUMENT for an unknown label, or any injected code), raising real gRPC errors
+through the gateway's own translation (serving.gateway.upstream), so the routes see the
+same exceptions as with GrpcPredictor.
+"""
+
+from __future__ import annotations
+
+import grpc
+import numpy as np
+
+from contract.model import MODEL_NAME, SERVING_DEFAULT
+from serving.gateway.predictor import (
+    ModelMetadata,
+    PredictResult,
+    SignatureMetadata,
+    TensorMetadata,
+    VersionSelector,
+    VersionStatus,
+)
+from serving.gateway.upstream import translate_grpc_errors
+
+
+def rpc_error(code: grpc.StatusCode, details: str) -> grpc.aio.AioRpcError:
+    return grpc.aio.AioRpcError(code, grpc.aio.Metadata(), grpc.aio.Metadata(), details)
+
+
+class FakePredictor:
+    """In-memory stand-in: scores images by a function, or fails with a gRPC code."""
+
+    def __init__(
+        self,
+        *,
+        model_name: str = MODEL_NAME,
+        versions: dict[int, str] | None = None,
+        labels: dict[str, int] | None = None,
+        fail_with: grpc.StatusCode | None = None,
+    ) -> None:
+        self.model_name = model_name
+        self.versions = versions if versions is not None else {1: "AVAILABLE"}
+        self.labels = labels or {}
+        self.fail_with = fail_with
+        self.calls: list[tuple[str, int]] = []  # (method, batch size): one Predict per request
+
+    def _fail_if_asked(self) -> None:
+        if self.fail_with is not None:
+            raise rpc_error(self.fail_with, "injected failure")
+
+    def _resolve(self, selector: VersionSelector) -> int:
+        self._fail_if_asked()
+        if selector.label is not None:
+            if selector.label not in self.labels:  # as TF Serving: INVALID_ARGUMENT
+                raise rpc_error(
+                    grpc.StatusCode.INVALID_ARGUMENT,
+                    f"Unrecognized servable version label: {selector.label}",
+                )
+            return self.labels[selector.label]
+        available = [v for v, s in self.versions.items() if s == "AVAILABLE"]
+        version = selector.version if selector.version is not None else max(available, default=0)
+        if version not in available:
+            raise rpc_error(
+                grpc.StatusCode.NOT_FOUND,
+                f"Servable not found for request: {self.model_name} {version}",
+            )
+        return version
+
+    @staticmethod
+    def score(images: np.ndarray) -> np.ndarray:
+        """Deterministic scores: the digit is (ink pixels in the top half) mod 10."""
+        digits = (images[:, :14] > 0.5).sum(axis=(1, 2, 3)) % 10
+        probabilities = np.full((len(images), 10), 0.02, dtype=np.float32)
+        probabilities[np.arange(len(images)), digits] = 0.82
+        return probabilities
+
+    async def predict(self, images: np.ndarray, selector: VersionSelector) -> PredictResult:
+        with translate_grpc_errors("Predict", "fake", 1.0):
+            version = self._resolve(selector)
+        self.calls.append(("Predict", len(images)))
+        return PredictResult(self.score(images), self.model_name, version)
+
+    async def model_status(self) -> list[VersionStatus]:
+        with translate_grpc_errors("GetModelStatus", "fake", 1.0):
+            self._fail_if_asked()
+        return [VersionStatus(v, s) for v, s in sorted(self.versions.items())]
+
+    async def metadata(self, selector: VersionSelector) -> ModelMetadata:
+        with translate_grpc_errors("GetModelMetadata", "fake", 1.0):
+            version = self._resolve(selector)
+        images = TensorMetadata("float", [-1, 28, 28, 1])
+        outputs = {
+            "classes": TensorMetadata("int64", [-1]),
+            "probabilities": TensorMetadata("float", [-1, 10]),
+        }
+        serving_default = SignatureMetadata(
+            {"images": images}, outputs, "tensorflow/serving/predict"
+        )
+        internal = SignatureMetadata(
+            {}, {"__saved_model_init_op": TensorMetadata("invalid", None)}, ""
+        )
+        return ModelMetadata(
+            self.model_name,
+            version,
+            {SERVING_DEFAULT: serving_default, "__saved_model_init_op": internal},
+        )
+
+    async def close(self) -> None:
+        return None

@@ -1,0 +1,55 @@
+"""The gRPC client's conversions (predictor.py): the request's ModelSpec, the checked
+probabilities of an answer, and signatures without protobuf. Real gRPC: test_integration.py."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from serving.gateway.errors import UpstreamRejected
+from serving.gateway.predictor import (
+    SignatureMetadata,
+    TensorMetadata,
+    VersionSelector,
+    model_spec,
+    probabilities_from,
+    signature_metadata,
+)
+from serving.tfs_api import meta_graph_pb2, predict_pb2, tensors, types_pb2
+
+
+def test_model_spec_pins_a_version_or_a_label() -> None:
+    assert model_spec("mnist", VersionSelector(version=3)).version.value == 3
+    labelled = model_spec("mnist", VersionSelector(label="stable"), "serving_default")
+    assert (labelled.version_label, labelled.signature_name) == ("stable", "serving_default")
+    assert not model_spec("mnist", VersionSelector()).HasField("version")
+
+
+def answer(probabilities: np.ndarray) -> predict_pb2.PredictResponse:
+    response = predict_pb2.PredictResponse()
+    response.outputs["probabilities"].CopyFrom(tensors.make_tensor_proto(probabilities))
+    return response
+
+
+def test_probabilities_are_read_and_checked() -> None:
+    rows = np.full((2, 10), 0.1, np.float32)
+    assert np.array_equal(probabilities_from(answer(rows), 2), rows)
+    with pytest.raises(UpstreamRejected, match=r"shape \(2, 10\), expected \(3, 10\)"):
+        probabilities_from(answer(rows), 3)
+    with pytest.raises(UpstreamRejected, match="no 'probabilities' output"):
+        probabilities_from(predict_pb2.PredictResponse(), 1)
+
+
+def test_signature_metadata_names_dtypes_and_shapes() -> None:
+    proto = meta_graph_pb2.SignatureDef(method_name="tensorflow/serving/predict")
+    images = proto.inputs["images"]
+    images.dtype = types_pb2.DT_FLOAT
+    images.tensor_shape.dim.add(size=-1)
+    images.tensor_shape.dim.add(size=784)
+    proto.outputs["scores"].tensor_shape.unknown_rank = True
+    proto.outputs["scores"].dtype = types_pb2.DT_FLOAT
+    assert signature_metadata(proto) == SignatureMetadata(
+        inputs={"images": TensorMetadata("float", [-1, 784])},
+        outputs={"scores": TensorMetadata("float", None)},
+        method_name="tensorflow/serving/predict",
+    )
