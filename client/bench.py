@@ -13,6 +13,7 @@ from pathlib import Path
 
 from client import report
 from client.loadgen import Target
+from client.samples import bench_samples
 from client.session import System, run_systems
 from client.targets import GrpcTarget, HttpTarget
 from contract.model import MODEL_NAME
@@ -55,7 +56,7 @@ def _int_list(text: str) -> list[int]:
 
 
 def run(args: argparse.Namespace) -> int:
-    images = args.image or default_images()
+    images = args.image or bench_samples()
     environment = report.environment()  # the load average before our own load
 
     def make_target() -> Target:
@@ -87,10 +88,3 @@ def run(args: argparse.Namespace) -> int:
     else:
         print("no plot: it needs matplotlib (`pip install matplotlib`, or the `tf` extra)")
     return 1 if any(r.errors for r in results) else 0
-
-
-def default_images() -> list[Path]:
-    """Real MNIST digits as plain PNG files, written once into the system temp dir."""
-    from client.samples import bench_samples
-
-    return bench_samples()

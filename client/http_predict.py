@@ -15,11 +15,12 @@ from client.report import format_table
 from contract.ports import GATEWAY_PORT
 
 
-class GatewayError(Exception):
-    """The gateway refused a request (or the file cannot be read); the message says why."""
+class RequestFailed(Exception):
+    """One image got no answer: the gateway refused it, did not answer in time, or the file
+    cannot be read; the message says which."""
 
 
-class GatewayUnreachable(GatewayError):
+class GatewayUnreachable(RequestFailed):
     """No gateway answers at the URL: no point in sending the other files."""
 
 
@@ -49,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
             except GatewayUnreachable as exc:
                 print(f"error: {exc}", file=sys.stderr)
                 return 2
-            except GatewayError as exc:
+            except RequestFailed as exc:
                 failed = True
                 answers.append({"file": str(image), "error": str(exc)})
                 rows.append([str(image), "-", "-", "-", f"error: {exc}"])
@@ -68,12 +69,12 @@ def predict_file(http: httpx.Client, image: Path, params: dict[str, Any]) -> dic
     try:
         content = image.read_bytes()
     except OSError as exc:
-        raise GatewayError(f"cannot read {image}: {exc.strerror}") from exc
+        raise RequestFailed(f"cannot read {image}: {exc.strerror}") from exc
     mime = mimetypes.guess_type(image.name)[0] or "application/octet-stream"
     try:
         response = http.post("/predict", params=params, files={"file": (image.name, content, mime)})
     except httpx.TimeoutException as exc:
-        raise GatewayError(f"no answer from {http.base_url} within {http.timeout.read} s") from exc
+        raise RequestFailed(f"no answer from {http.base_url} within {http.timeout.read} s") from exc
     except httpx.TransportError as exc:
         raise GatewayUnreachable(
             f"cannot reach the gateway at {http.base_url} ({type(exc).__name__}: {exc}); "
@@ -82,7 +83,7 @@ def predict_file(http: httpx.Client, image: Path, params: dict[str, Any]) -> dic
     if response.is_success:
         answer: dict[str, Any] = response.json()
         return answer
-    raise GatewayError(f"gateway answered {response.status_code}: {error_message(response)}")
+    raise RequestFailed(f"gateway answered {response.status_code}: {error_message(response)}")
 
 
 def error_message(response: httpx.Response) -> str:

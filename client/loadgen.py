@@ -151,20 +151,6 @@ def summarize(mode: str, level: float, recorder: Recorder) -> LevelResult:
     )
 
 
-async def measure(
-    target: Target,
-    *,
-    mode: str,
-    level: float,
-    duration: float,
-    progress: Progress | None = None,
-) -> LevelResult:
-    """Run one level and summarize it."""
-    recorder = Recorder()
-    await run_level(target, mode, level, duration, recorder, progress)
-    return summarize(mode, level, recorder)
-
-
 async def run_level(
     target: Target,
     mode: str,

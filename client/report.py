@@ -94,27 +94,33 @@ def plot_latency_throughput(
 
     figure, axes = plt.subplots(figsize=(7, 4.5), dpi=100)
     for index, (name, results) in enumerate(series.items()):
-        closed = sorted(
-            (r for r in results if r.mode == "closed"), key=lambda r: r.concurrency or 0
-        )
-        opened = [r for r in results if r.mode == "open"]
-        colour = f"C{index}"
-        if closed:
-            x = [r.throughput_rps for r in closed]
-            axes.plot(x, [r.p50_ms for r in closed], "o-", color=colour, label=f"{name} p50")
-            axes.plot(x, [r.p99_ms for r in closed], "o--", color=colour, label=f"{name} p99")
-            for r in closed:
-                axes.annotate(f"c={r.concurrency}", (r.throughput_rps, r.p50_ms), fontsize=7)
-        for r in opened:
+        _plot_series(axes, name, results, colour=f"C{index}")
+    _decorate(axes, title)
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path)
+    plt.close(figure)
+    return True
+
+
+def _plot_series(axes: Any, name: str, results: Sequence[LevelResult], colour: str) -> None:
+    """Closed loops as p50 and p99 lines labelled with their concurrency; open loops as p99."""
+    closed = sorted((r for r in results if r.mode == "closed"), key=lambda r: r.concurrency or 0)
+    if closed:
+        x = [r.throughput_rps for r in closed]
+        axes.plot(x, [r.p50_ms for r in closed], "o-", color=colour, label=f"{name} p50")
+        axes.plot(x, [r.p99_ms for r in closed], "o--", color=colour, label=f"{name} p99")
+        for r in closed:
+            axes.annotate(f"c={r.concurrency}", (r.throughput_rps, r.p50_ms), fontsize=7)
+    for r in results:
+        if r.mode == "open":
             axes.plot(r.throughput_rps, r.p99_ms, "^", color=colour, label=f"{name} {r.label} p99")
+
+
+def _decorate(axes: Any, title: str) -> None:
     axes.set_xlabel("throughput (requests/s)")
     axes.set_ylabel("latency (ms)")
     axes.set_yscale("log")
     axes.set_title(title)
     axes.grid(True, which="both", alpha=0.3)
     axes.legend(fontsize=7, handlelength=3)
-    figure.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path)
-    plt.close(figure)
-    return True

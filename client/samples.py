@@ -65,7 +65,7 @@ def write_samples(
     return written
 
 
-def bench_samples(data_dir: Path | None = None) -> list[Path]:
+def bench_samples() -> list[Path]:
     """Plain PNG digits for the load benchmark, (re)written into the system temp dir."""
     out = Path(tempfile.gettempdir()) / "mnist-serving-bench-samples"
-    return write_samples(out, BENCH_SAMPLE_COUNT, "plain", data_dir)
+    return write_samples(out, BENCH_SAMPLE_COUNT, "plain")

@@ -52,45 +52,90 @@ async def _run_systems(
     targets = {system.name: system.make_target() for system in systems}
     results: dict[str, list[LevelResult]] = {system.name: [] for system in systems}
     try:
-        peak = max((int(level) for mode, level in levels if mode == "closed"), default=8)
-        for system in systems if warmup > 0 else []:
-            status(f"{system.name}: warm-up {warmup:g} s at concurrency {peak}")
-            await warm_up(targets[system.name], peak, warmup)
-        for mode, level in levels:
-            recorders = {system.name: Recorder() for system in systems}
-            server_cpu: dict[str, Counter[str]] = {system.name: Counter() for system in systems}
-            for round_number in range(1, rounds + 1):
-                for system in systems:
-                    label = f"{system.name} {level_label(mode, level)}"
-                    if rounds > 1:
-                        label += f" round {round_number}/{rounds}"
-                    before = system.server_cpu() if system.server_cpu else {}
-                    await run_level(
-                        targets[system.name],
-                        mode,
-                        level,
-                        duration / rounds,
-                        recorders[system.name],
-                        _progress(label, duration / rounds),
-                    )
-                    after = system.server_cpu() if system.server_cpu else {}
-                    server_cpu[system.name].update({k: after[k] - before[k] for k in before})
-            for system in systems:
-                result = summarize(mode, level, recorders[system.name])
-                result.server_cpu_percent = {
-                    name: round(100 * seconds / result.duration_s, 1)
-                    for name, seconds in server_cpu[system.name].items()
-                }
-                status(
-                    f"{system.name} {level_label(mode, level)}: "
-                    f"{result.throughput_rps:.0f} req/s, p50 {result.p50_ms:.2f} ms, "
-                    f"{result.errors} errors\n"
-                )
-                results[system.name].append(result)
+        if warmup > 0:
+            await _warm_up(systems, targets, levels, warmup)
+        for level in levels:
+            measured = await _measure_level(systems, targets, level, duration, rounds)
+            for name, result in measured.items():
+                results[name].append(result)
     finally:
         for target in targets.values():
             await target.close()
     return results
+
+
+async def _warm_up(
+    systems: Sequence[System], targets: dict[str, Target], levels: Sequence[Level], warmup: float
+) -> None:
+    """Unmeasured load on each system at the highest closed-loop concurrency (else 8)."""
+    peak = max((int(level) for mode, level in levels if mode == "closed"), default=8)
+    for system in systems:
+        status(f"{system.name}: warm-up {warmup:g} s at concurrency {peak}")
+        await warm_up(targets[system.name], peak, warmup)
+
+
+async def _measure_level(
+    systems: Sequence[System],
+    targets: dict[str, Target],
+    level: Level,
+    duration: float,
+    rounds: int,
+) -> dict[str, LevelResult]:
+    """One level on every system: `rounds` slices each, interleaved, added up per system."""
+    recorders = {system.name: Recorder() for system in systems}
+    server_cpu: dict[str, Counter[str]] = {system.name: Counter() for system in systems}
+    for round_number in range(1, rounds + 1):
+        for system in systems:
+            label = f"{system.name} {level_label(*level)}"
+            if rounds > 1:
+                label += f" round {round_number}/{rounds}"
+            server_cpu[system.name].update(
+                await _run_slice(
+                    system,
+                    targets[system.name],
+                    level,
+                    duration / rounds,
+                    recorders[system.name],
+                    label,
+                )
+            )
+    return {
+        system.name: _summarize(system.name, level, recorders[system.name], server_cpu[system.name])
+        for system in systems
+    }
+
+
+async def _run_slice(
+    system: System,
+    target: Target,
+    level: Level,
+    duration: float,
+    recorder: Recorder,
+    label: str,
+) -> dict[str, float]:
+    """One slice of a level into `recorder`; the CPU seconds the system's servers spent."""
+    before = system.server_cpu() if system.server_cpu else {}
+    await run_level(target, *level, duration, recorder, _progress(label, duration))
+    after = system.server_cpu() if system.server_cpu else {}
+    return {name: after[name] - before[name] for name in before}
+
+
+def _summarize(
+    name: str, level: Level, recorder: Recorder, server_cpu: Counter[str]
+) -> LevelResult:
+    """The level's statistics, with its servers' CPU as percent of one core; printed."""
+    mode, value = level
+    result = summarize(mode, value, recorder)
+    result.server_cpu_percent = {
+        process: round(100 * seconds / result.duration_s, 1)
+        for process, seconds in server_cpu.items()
+    }
+    status(
+        f"{name} {level_label(mode, value)}: "
+        f"{result.throughput_rps:.0f} req/s, p50 {result.p50_ms:.2f} ms, "
+        f"{result.errors} errors\n"
+    )
+    return result
 
 
 def level_label(mode: str, level: float) -> str:

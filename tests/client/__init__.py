@@ -1,0 +1,1 @@
+"""Tests of the command-line clients (client/): one module per command and per module."""

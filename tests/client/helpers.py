@@ -21,6 +21,11 @@ def true_label(path: Path) -> int:
     return int(match.group(1))
 
 
+def recognized(rows: dict[str, list[str]], files: list[Path]) -> int:
+    """How many of the sample `files` the table's digit column got right."""
+    return sum(rows[path.name][0] == str(true_label(path)) for path in files)
+
+
 def table_rows(output: str) -> dict[str, list[str]]:
     """The client's table as {file: [digit, confidence, version, note]}."""
     rows = {}
