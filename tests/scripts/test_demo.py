@@ -15,20 +15,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from processes.ports import free_port
+from processes.service import group_running
 from tests.fixtures.models import REPO_ROOT
-from tests.fixtures.servers import free_port
 
 SERVICES = ("model_server", "gateway")
-
-
-def alive(pgid: int) -> bool:
-    """Whether any process of the group is still running (zombies do not count)."""
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    stat = Path(f"/proc/{pgid}/stat")
-    return not (stat.exists() and stat.read_text().rsplit(")", 1)[1].split()[0] == "Z")
 
 
 @pytest.fixture
@@ -48,7 +39,7 @@ def demo_env(published_model: Path, tmp_path: Path) -> Iterator[dict[str, str]]:
     yield env
     for name in SERVICES:  # whatever the test's outcome, nothing outlives it
         pid_file = tmp_path / "run" / f"{name}.pid"
-        if pid_file.exists() and alive(pgid := int(pid_file.read_text())):
+        if pid_file.exists() and group_running(pgid := int(pid_file.read_text())):
             os.killpg(pgid, signal.SIGKILL)
 
 
@@ -75,7 +66,7 @@ def test_demo_starts_serves_reuses_and_stops_without_leftovers(
     assert f"Web page: {url}/" in started.stdout
     assert "digit" in started.stdout and "confidence" in started.stdout  # the predictions
     pids = {name: int((tmp_path / "run" / f"{name}.pid").read_text()) for name in SERVICES}
-    assert all(alive(pid) for pid in pids.values())
+    assert all(group_running(pid) for pid in pids.values())
     assert (tmp_path / "logs" / "gateway.log").exists()
     assert httpx.get(f"{url}/readyz", timeout=5).status_code == 200
 
@@ -86,7 +77,7 @@ def test_demo_starts_serves_reuses_and_stops_without_leftovers(
 
     stopped = demo("stop", demo_env)
     assert stopped.returncode == 0, stopped.stderr
-    assert not any(alive(pid) for pid in pids.values())
+    assert not any(group_running(pid) for pid in pids.values())
     assert not list((tmp_path / "run").glob("*.pid"))
     with pytest.raises(httpx.TransportError):
         httpx.get(f"{url}/healthz", timeout=2)
