@@ -1,6 +1,9 @@
-"""gRPC front end: TF Serving's PredictionService and ModelService (grpc.aio)."""
+"""gRPC front end: TF Serving's PredictionService and ModelService (grpc.aio).
 
-import asyncio
+Only wire formats are translated here; every call goes to the data plane or the control
+plane, and a ServingError becomes its status code and message.
+"""
+
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -13,9 +16,9 @@ from tensorflow_serving.apis import (
     prediction_service_pb2_grpc,
 )
 
-from serving.model_server.config import Mount, resolve_model_config
-from serving.model_server.errors import ConfigError, ServingError
-from serving.model_server.service import ModelService
+from serving.model_server.control_plane import ControlPlane
+from serving.model_server.data_plane import DataPlane
+from serving.model_server.errors import ServingError
 from serving.model_server.tensors import fill_proto, to_ndarray
 
 T = TypeVar("T")
@@ -30,15 +33,19 @@ async def _answer(context: Context, call: Callable[[], Awaitable[T]]) -> T:
         raise  # abort raises; this keeps type checkers content
 
 
+async def _now(value: T) -> T:
+    return value
+
+
 class PredictionServicer(prediction_service_pb2_grpc.PredictionServiceServicer):
-    def __init__(self, service: ModelService):
-        self._service = service
+    def __init__(self, data_plane: DataPlane):
+        self._data_plane = data_plane
 
     async def Predict(self, request: Any, context: Context) -> Any:
         # The hot path, so no closure and no intermediate TensorProto per output.
         try:
             inputs = {alias: to_ndarray(t, alias) for alias, t in request.inputs.items()}
-            prediction = await self._service.predict(
+            prediction = await self._data_plane.predict(
                 request.model_spec,
                 inputs,
                 request.output_filter,
@@ -58,7 +65,7 @@ class PredictionServicer(prediction_service_pb2_grpc.PredictionServiceServicer):
         return response
 
     async def GetModelMetadata(self, request: Any, context: Context) -> Any:
-        return await _answer(context, lambda: _now(self._service.metadata(request)))
+        return await _answer(context, lambda: _now(self._data_plane.metadata(request)))
 
     async def Classify(self, request: Any, context: Context) -> Any:
         await _unimplemented(context, "Classify")
@@ -78,38 +85,25 @@ async def _unimplemented(context: Context, api: str) -> None:
     )
 
 
-async def _now(value: T) -> T:
-    return value
-
-
 class ModelServicer(model_service_pb2_grpc.ModelServiceServicer):
-    def __init__(self, service: ModelService, mount: Mount | None):
-        self._service = service
-        self._mount = mount  # --mount applies to reloaded configs as to the config file
+    def __init__(self, data_plane: DataPlane, control_plane: ControlPlane):
+        self._data_plane = data_plane
+        self._control_plane = control_plane
 
     async def GetModelStatus(self, request: Any, context: Context) -> Any:
-        return await _answer(context, lambda: _now(self._service.status(request)))
+        return await _answer(context, lambda: _now(self._data_plane.status(request)))
 
     async def HandleReloadConfigRequest(self, request: Any, context: Context) -> Any:
-        response = model_management_pb2.ReloadConfigResponse()
-        try:
-            config = resolve_model_config(request.config, self._mount)
-            loop = asyncio.get_running_loop()
-            await loop.run_in_executor(None, self._service.manager.apply_config, config)
-        except ConfigError as exc:
-            error = ServingError(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
-        except ServingError as exc:
-            error = exc
-        else:
-            return response
-        response.status.error_code = error.code.value[0]
-        response.status.error_message = error.message
-        await context.abort(error.code, error.message)
-        return response
+        await _answer(context, lambda: self._control_plane.reload_config(request.config))
+        return model_management_pb2.ReloadConfigResponse()
 
 
-def add_services(server: grpc.aio.Server, service: ModelService, mount: Mount | None) -> None:
+def add_services(
+    server: grpc.aio.Server, data_plane: DataPlane, control_plane: ControlPlane
+) -> None:
     prediction_service_pb2_grpc.add_PredictionServiceServicer_to_server(
-        PredictionServicer(service), server
+        PredictionServicer(data_plane), server
     )
-    model_service_pb2_grpc.add_ModelServiceServicer_to_server(ModelServicer(service, mount), server)
+    model_service_pb2_grpc.add_ModelServiceServicer_to_server(
+        ModelServicer(data_plane, control_plane), server
+    )

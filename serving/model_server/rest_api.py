@@ -22,9 +22,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from tensorflow_serving.apis import get_model_metadata_pb2, get_model_status_pb2, model_pb2
 
+from serving.model_server.data_plane import SIGNATURE_DEF_FIELD, DataPlane, Prediction
 from serving.model_server.errors import ServingError, invalid_argument
+from serving.model_server.metrics import Metrics
 from serving.model_server.servable import TensorSpec
-from serving.model_server.service import SIGNATURE_DEF_FIELD, ModelService, Prediction
 from serving.model_server.tensors import NUMPY_BY_DTYPE, dtype_name
 
 MAX_BODY_BYTES = 64 * 1024 * 1024
@@ -130,16 +131,23 @@ def format_predictions(prediction: Prediction, row_format: bool) -> dict[str, An
 
 
 class RestApi:
-    def __init__(self, service: ModelService, timeout: float, prometheus_path: str | None):
-        self._service = service
+    def __init__(
+        self,
+        data_plane: DataPlane,
+        metrics: Metrics,
+        timeout: float,
+        prometheus_path: str | None,
+    ):
+        self._data_plane = data_plane
+        self._metrics = metrics
         self._timeout = timeout
         routes = [Route("/{path:path}", self._dispatch, methods=["GET", "POST"])]
         if prometheus_path:
-            routes.insert(0, Route(prometheus_path, self._metrics, methods=["GET"]))
+            routes.insert(0, Route(prometheus_path, self._exposition, methods=["GET"]))
         self.app = Starlette(routes=routes)
 
-    async def _metrics(self, request: Request) -> Response:
-        text = self._service.metrics.exposition()
+    async def _exposition(self, request: Request) -> Response:
+        text = self._metrics.exposition()
         return Response(text, media_type="text/plain; version=0.0.4; charset=utf-8")
 
     async def _dispatch(self, request: Request) -> Response:
@@ -168,13 +176,13 @@ class RestApi:
 
     def _status(self, spec: model_pb2.ModelSpec) -> Response:
         request = get_model_status_pb2.GetModelStatusRequest(model_spec=spec)
-        return _proto_json(self._service.status(request))
+        return _proto_json(self._data_plane.status(request))
 
     def _metadata(self, spec: model_pb2.ModelSpec) -> Response:
         request = get_model_metadata_pb2.GetModelMetadataRequest(
             model_spec=spec, metadata_field=[SIGNATURE_DEF_FIELD]
         )
-        return _proto_json(self._service.metadata(request))
+        return _proto_json(self._data_plane.metadata(request))
 
     async def _predict(self, request: Request, spec: model_pb2.ModelSpec) -> Response:
         raw = await _read_body(request)
@@ -188,8 +196,8 @@ class RestApi:
         if not isinstance(signature_name, str):
             raise invalid_argument("'signature_name' key must be a string value.")
         spec.signature_name = signature_name
-        inputs, row_format = parse_predict_body(body, self._service.input_specs(spec))
-        prediction = await self._service.predict(
+        inputs, row_format = parse_predict_body(body, self._data_plane.input_specs(spec))
+        prediction = await self._data_plane.predict(
             spec, inputs, [], entrypoint="REST", timeout=self._timeout
         )
         return JSONResponse(format_predictions(prediction, row_format))

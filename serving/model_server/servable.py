@@ -17,6 +17,7 @@ from serving.model_server.tensors import dtype_name, dtype_of, to_ndarray
 log = logging.getLogger(__name__)
 
 SERVE_TAG = "serve"
+DEFAULT_SIGNATURE = "serving_default"  # TF Serving's kDefaultServingSignatureDefKey
 WARMUP_FILE = Path("assets.extra") / "tf_serving_warmup_requests"
 MAX_WARMUP_RECORDS = 1000  # TF Serving's limit (saved_model_warmup_util)
 
@@ -147,7 +148,7 @@ class Servable:
         return cls(path, dict(meta_graph.signature_def), signatures, loaded)
 
     def signature(self, name: str) -> Signature:
-        found = self.signatures.get(name or "serving_default")
+        found = self.signatures.get(name or DEFAULT_SIGNATURE)
         if found is None:
             raise ServingError(
                 grpc.StatusCode.FAILED_PRECONDITION, f'Serving signature key "{name}" not found.'

@@ -1,7 +1,8 @@
 """Assembles the model server: version manager, gRPC and REST on one asyncio loop.
 
-SIGTERM (or SIGINT) stops taking requests, lets those in flight finish within
---shutdown_grace_seconds, and exits 0.
+`serve` is its steps in order: configure TensorFlow, load the models, start gRPC, start
+REST, watch the config file, wait for SIGTERM (or SIGINT), then drain: stop taking
+requests, let those in flight finish within --shutdown_grace_seconds, and exit 0.
 """
 
 import asyncio
@@ -10,20 +11,22 @@ import logging
 import os
 import signal
 from collections.abc import Generator
+from dataclasses import dataclass
 from pathlib import Path
 
 import grpc
 import tensorflow as tf
 import uvicorn
 
-from serving.model_server.config import load_model_config
-from serving.model_server.errors import ConfigError, ServingError
+from serving.model_server.config import ModelServerConfig
+from serving.model_server.control_plane import ControlPlane
+from serving.model_server.data_plane import DataPlane
+from serving.model_server.errors import ServingError
 from serving.model_server.flags import Options
 from serving.model_server.grpc_api import add_services
 from serving.model_server.manager import ModelManager
 from serving.model_server.metrics import Metrics
 from serving.model_server.rest_api import RestApi
-from serving.model_server.service import ModelService
 
 log = logging.getLogger("serving.model_server")
 MAX_GRPC_MESSAGE_BYTES = 64 * 1024 * 1024
@@ -49,12 +52,104 @@ def model_threads() -> int:
     return os.cpu_count() or 1
 
 
-async def _watch_config_file(options: Options, manager: ModelManager) -> None:
+@dataclass
+class _Running:
+    """What `serve` started, for the drain to stop."""
+
+    manager: ModelManager
+    data_plane: DataPlane
+    grpc_server: grpc.aio.Server
+    rest: _EmbeddedUvicorn | None = None
+    rest_task: asyncio.Task[None] | None = None
+    watcher: asyncio.Task[None] | None = None
+
+
+async def serve(options: Options) -> int:
+    """Runs the server until SIGTERM or SIGINT; the process's exit code."""
+    configure_tensorflow(options)
+    metrics = Metrics()
+    warmup = options.num_request_iterations_for_warmup if options.enable_model_warmup else None
+    manager = ModelManager(metrics, warmup, options.file_system_poll_wait_seconds)
+    if not await _load_models(manager, options.model_config):
+        return 1
+    data_plane = DataPlane(manager, metrics, options.batching, model_threads())
+    control_plane = ControlPlane(manager, options.mount)
+    running = _Running(manager, data_plane, await _start_grpc(options, data_plane, control_plane))
+    if options.rest_api_port and not await _start_rest(options, running, metrics):
+        await running.grpc_server.stop(0)
+        manager.stop()
+        return 1
+    if options.model_config_file and options.model_config_file_poll_wait_seconds > 0:
+        running.watcher = asyncio.create_task(_watch_config_file(options, control_plane))
+    await _signalled()
+    await _drain(options, running)
+    return 0
+
+
+def configure_tensorflow(options: Options) -> None:
+    enable_gpu_memory_growth()
+    tf.config.threading.set_intra_op_parallelism_threads(options.intra_op_threads)
+    tf.config.threading.set_inter_op_parallelism_threads(options.inter_op_threads)
+
+
+async def _load_models(manager: ModelManager, config: ModelServerConfig) -> bool:
+    """Loads the configured models and starts polling; False when the server cannot start."""
+    loop = asyncio.get_running_loop()
+    try:
+        await loop.run_in_executor(None, manager.start, config)
+    except ServingError as exc:
+        log.error("Failed to start server. Error: %s", exc.message)
+        manager.stop()
+        return False
+    return True
+
+
+async def _start_grpc(
+    options: Options, data_plane: DataPlane, control_plane: ControlPlane
+) -> grpc.aio.Server:
+    server = grpc.aio.server(
+        options=[
+            ("grpc.max_receive_message_length", MAX_GRPC_MESSAGE_BYTES),
+            ("grpc.max_send_message_length", MAX_GRPC_MESSAGE_BYTES),
+        ]
+    )
+    add_services(server, data_plane, control_plane)
+    port = server.add_insecure_port(f"{options.host}:{options.port}")
+    await server.start()
+    log.info("Running gRPC ModelServer at %s:%d ...", options.host, port)
+    return server
+
+
+async def _start_rest(options: Options, running: _Running, metrics: Metrics) -> bool:
+    """Starts REST on our loop; False (logged) when it cannot, e.g. the port is taken."""
+    api = RestApi(
+        running.data_plane, metrics, options.rest_api_timeout_seconds, options.prometheus_path
+    )
+    rest = running.rest = _EmbeddedUvicorn(
+        uvicorn.Config(
+            api.app,
+            host=options.host,
+            port=options.rest_api_port,
+            log_level="warning",
+            lifespan="off",
+            timeout_graceful_shutdown=int(options.shutdown_grace_seconds) or 1,
+        )
+    )
+    task = running.rest_task = asyncio.create_task(rest.serve())
+    while not rest.started and not task.done():
+        await asyncio.sleep(0.01)
+    if task.done():
+        log.error("Failed to start HTTP Server at %s:%d", options.host, options.rest_api_port)
+        return False
+    log.info("Exporting HTTP/REST API at:%s:%d ...", options.host, options.rest_api_port)
+    return True
+
+
+async def _watch_config_file(options: Options, control_plane: ControlPlane) -> None:
     """--model_config_file_poll_wait_seconds: re-applies the file when it changes."""
     assert options.model_config_file is not None
     path = Path(options.model_config_file)
     last = path.read_bytes()
-    loop = asyncio.get_running_loop()
     while True:
         await asyncio.sleep(options.model_config_file_poll_wait_seconds)
         try:
@@ -62,83 +157,32 @@ async def _watch_config_file(options: Options, manager: ModelManager) -> None:
             if current == last:
                 continue
             last = current
-            config = load_model_config(path, options.mount)
-            await loop.run_in_executor(None, manager.apply_config, config)
+            await control_plane.reload_config_file(path)
             log.info("applied the changed model config file %s", path)
-        except (OSError, ConfigError, ServingError) as exc:
+        except (OSError, ServingError) as exc:
             log.error("model config file %s not applied: %s", path, exc)
 
 
-async def serve(options: Options) -> int:
-    enable_gpu_memory_growth()
-    tf.config.threading.set_intra_op_parallelism_threads(options.intra_op_threads)
-    tf.config.threading.set_inter_op_parallelism_threads(options.inter_op_threads)
-    metrics = Metrics()
-    warmup = options.num_request_iterations_for_warmup if options.enable_model_warmup else None
-    manager = ModelManager(metrics, warmup, options.file_system_poll_wait_seconds)
-    loop = asyncio.get_running_loop()
-    try:
-        await loop.run_in_executor(None, manager.start, options.model_config)
-    except ServingError as exc:
-        log.error("Failed to start server. Error: %s", exc.message)
-        manager.stop()
-        return 1
-    service = ModelService(manager, metrics, options.batching, model_threads())
-
-    grpc_server = grpc.aio.server(
-        options=[
-            ("grpc.max_receive_message_length", MAX_GRPC_MESSAGE_BYTES),
-            ("grpc.max_send_message_length", MAX_GRPC_MESSAGE_BYTES),
-        ]
-    )
-    add_services(grpc_server, service, options.mount)
-    grpc_port = grpc_server.add_insecure_port(f"{options.host}:{options.port}")
-    await grpc_server.start()
-    log.info("Running gRPC ModelServer at %s:%d ...", options.host, grpc_port)
-
-    rest: _EmbeddedUvicorn | None = None
-    rest_task: asyncio.Task[None] | None = None
-    if options.rest_api_port:
-        api = RestApi(service, options.rest_api_timeout_seconds, options.prometheus_path)
-        rest = _EmbeddedUvicorn(
-            uvicorn.Config(
-                api.app,
-                host=options.host,
-                port=options.rest_api_port,
-                log_level="warning",
-                lifespan="off",
-                timeout_graceful_shutdown=int(options.shutdown_grace_seconds) or 1,
-            )
-        )
-        rest_task = loop.create_task(rest.serve())
-        while not rest.started and not rest_task.done():
-            await asyncio.sleep(0.01)
-        if rest_task.done():
-            log.error("Failed to start HTTP Server at %s:%d", options.host, options.rest_api_port)
-            await grpc_server.stop(0)
-            manager.stop()
-            return 1
-        log.info("Exporting HTTP/REST API at:%s:%d ...", options.host, options.rest_api_port)
-
-    watcher = None
-    if options.model_config_file and options.model_config_file_poll_wait_seconds > 0:
-        watcher = loop.create_task(_watch_config_file(options, manager))
-
+async def _signalled() -> None:
+    """Returns on the first SIGTERM or SIGINT."""
     stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stopping.set)
     await stopping.wait()
 
+
+async def _drain(options: Options, running: _Running) -> None:
+    """Stops taking requests, lets those in flight finish within the grace, stops the rest."""
     grace = options.shutdown_grace_seconds
     log.info("Shutting down: draining requests in flight (up to %ss)", grace)
-    if watcher is not None:
-        watcher.cancel()
-    if rest is not None:
-        rest.should_exit = True
-    await grpc_server.stop(options.shutdown_grace_seconds)
-    if rest_task is not None:
-        await asyncio.wait([rest_task], timeout=options.shutdown_grace_seconds + 1)
-    await loop.run_in_executor(None, manager.stop)
-    service.close()
+    if running.watcher is not None:
+        running.watcher.cancel()
+    if running.rest is not None:
+        running.rest.should_exit = True
+    await running.grpc_server.stop(grace)
+    if running.rest_task is not None:
+        await asyncio.wait([running.rest_task], timeout=grace + 1)
+    await asyncio.get_running_loop().run_in_executor(None, running.manager.stop)
+    running.data_plane.close()
     log.info("Server stopped")
-    return 0

@@ -1,7 +1,9 @@
-"""The server's operations, shared by the gRPC and REST front ends.
+"""The data plane: Predict, metadata and status over the versions the manager holds.
 
-Each takes a `ModelSpec` (name, and a version, a label or neither) and raises ServingError
-with TF Serving's status codes and messages; the front ends only translate wire formats.
+Shared by the gRPC and REST front ends. Each operation takes a `ModelSpec` (name, and a
+version, a label or neither) and raises ServingError with TF Serving's status codes and
+messages; the front ends only translate wire formats. Named so as not to be confused with
+TF Serving's gRPC `ModelService`, which is mostly the control plane (control_plane.py).
 """
 
 import asyncio
@@ -23,10 +25,9 @@ from serving.model_server.config import BatchingOptions
 from serving.model_server.errors import ServingError, invalid_argument
 from serving.model_server.manager import ModelManager
 from serving.model_server.metrics import Metrics
-from serving.model_server.servable import Signature, TensorSpec
+from serving.model_server.servable import DEFAULT_SIGNATURE, Signature, TensorSpec
 
 Arrays = dict[str, np.ndarray]
-DEFAULT_SIGNATURE = "serving_default"
 SIGNATURE_DEF_FIELD = "signature_def"
 
 
@@ -59,7 +60,7 @@ def _select_outputs(signature: Signature, output_filter: Sequence[str]) -> list[
     return list(output_filter)
 
 
-class ModelService:
+class DataPlane:
     """Predict, metadata and status over the versions the manager holds."""
 
     def __init__(
@@ -69,8 +70,8 @@ class ModelService:
         batching: BatchingOptions | None,
         model_threads: int,
     ):
-        self.manager = manager
-        self.metrics = metrics
+        self._manager = manager
+        self._metrics = metrics
         self._executor = ThreadPoolExecutor(model_threads, thread_name_prefix="model")
         self._batcher = (
             BatchScheduler(batching, self._executor, self._record_batch) if batching else None
@@ -92,7 +93,7 @@ class ModelService:
         started = time.perf_counter()
         name, version, signature_name = spec.name, "", spec.signature_name
         try:
-            with self.manager.acquire(name, _version_of(spec), spec.version_label) as held:
+            with self._manager.acquire(name, _version_of(spec), spec.version_label) as held:
                 version = str(held.version)
                 signature = held.servable.signature(signature_name)
                 signature_name = signature.name
@@ -110,7 +111,7 @@ class ModelService:
         if wanted is not None:
             outputs = {alias: outputs[alias] for alias in wanted}
         self._count(name, version, signature_name, "OK")
-        self.metrics.request_latency.observe(
+        self._metrics.request_latency.observe(
             (time.perf_counter() - started) * 1e6,
             model_name=name,
             API="predict",
@@ -132,14 +133,14 @@ class ModelService:
 
     def _record_batch(self, key: tuple[str, int, str], rows: int, micros: float) -> None:
         name, version, signature = key
-        self.metrics.processed_batch_size.observe(
+        self._metrics.processed_batch_size.observe(
             rows, model_name=name, version=str(version), signature=signature
         )
         self._record_run(key, micros)
 
     def _record_run(self, key: tuple[str, int, str], micros: float) -> None:
         name, version, signature = key
-        self.metrics.runtime_latency.observe(
+        self._metrics.runtime_latency.observe(
             micros,
             model_name=name,
             API="predict",
@@ -149,13 +150,13 @@ class ModelService:
         )
 
     def _count(self, name: str, version: str, signature: str, status: str) -> None:
-        self.metrics.request_count.inc(
+        self._metrics.request_count.inc(
             1, model_name=name, status=status, version=version, signature=signature
         )
 
     def input_specs(self, spec: model_pb2.ModelSpec) -> dict[str, TensorSpec]:
         """What REST needs to type JSON values, as TF Serving's GetInfoMap."""
-        with self.manager.acquire(spec.name, _version_of(spec), spec.version_label) as held:
+        with self._manager.acquire(spec.name, _version_of(spec), spec.version_label) as held:
             name = spec.signature_name or DEFAULT_SIGNATURE
             signature = held.servable.signatures.get(name)
             if signature is None:
@@ -177,7 +178,7 @@ class ModelService:
             if field != SIGNATURE_DEF_FIELD:
                 raise invalid_argument(f"Metadata field {field} is not supported")
         spec = request.model_spec
-        with self.manager.acquire(spec.name, _version_of(spec), spec.version_label) as held:
+        with self._manager.acquire(spec.name, _version_of(spec), spec.version_label) as held:
             response = get_model_metadata_pb2.GetModelMetadataResponse()
             response.model_spec.name = spec.name
             response.model_spec.version.value = held.version
@@ -196,8 +197,8 @@ class ModelService:
             raise invalid_argument("Missing ModelSpec")
         spec = request.model_spec
         response = get_model_status_pb2.GetModelStatusResponse()
-        for entry in self.manager.status(spec.name, _version_of(spec), spec.version_label):
-            status = response.model_version_status.add(version=entry.version, state=entry.state)
-            status.status.error_code = entry.error_code.value[0]
-            status.status.error_message = entry.error_message
+        for version in self._manager.status(spec.name, _version_of(spec), spec.version_label):
+            status = response.model_version_status.add(version=version.version, state=version.state)
+            status.status.error_code = version.error_code.value[0]
+            status.status.error_message = version.error_message
         return response
