@@ -43,31 +43,17 @@ def build_metadata(
     forced: bool,
     saved_model_dir: Path,
 ) -> dict[str, Any]:
-    dataset = run_info.get("dataset", {})
     return {
         "version": version,
         "model_name": MODEL_NAME,
         "model": run_info.get("model"),
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "project_version": project_version(),
-        "run": {
-            "name": run_dir.name,
-            "started_at": run_info.get("started_at"),
-            "finished_at": run_info.get("finished_at"),
-            "project_version": run_info.get("project_version"),
-        },
-        "data": {
-            "source": dataset.get("source"),
-            "description": dataset.get("description"),
-            "train_size": dataset.get("train_size"),
-            "validation_size": dataset.get("validation_size"),
-        },
+        "run": _run_record(run_dir, run_info),
+        "data": _data_record(run_info),
         "params": run_info.get("params", {}),
         # The exported SavedModel, measured by the gate; and the training report's figure.
-        "evaluation": {
-            "accuracy": gate["accuracy"],
-            "measured_on": gate["measured_on"],
-        },
+        "evaluation": {"accuracy": gate["accuracy"], "measured_on": gate["measured_on"]},
         "training_evaluation": {
             "accuracy": run_evaluation.get("accuracy"),
             "measured_on": run_evaluation.get("measured_on"),
@@ -75,6 +61,24 @@ def build_metadata(
         "gate": gate,
         "forced": forced,
         "saved_model_sha256": sha256_file(saved_model_dir / SAVED_MODEL_FILE),
+    }
+
+
+def _run_record(run_dir: Path, run_info: dict[str, Any]) -> dict[str, Any]:
+    """Which training run this version comes from, and when it ran."""
+    return {
+        "name": run_dir.name,
+        "started_at": run_info.get("started_at"),
+        "finished_at": run_info.get("finished_at"),
+        "project_version": run_info.get("project_version"),
+    }
+
+
+def _data_record(run_info: dict[str, Any]) -> dict[str, Any]:
+    """What the run was trained and validated on."""
+    dataset = run_info.get("dataset", {})
+    return {
+        key: dataset.get(key) for key in ("source", "description", "train_size", "validation_size")
     }
 
 

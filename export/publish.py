@@ -13,7 +13,7 @@ import logging
 import os
 import shutil
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import keras
@@ -30,12 +30,13 @@ from export.errors import ExportError, GateRefusedError, VersionExistsError
 from export.gate import (
     DEFAULT_MAX_REGRESSION_PP,
     DEFAULT_MIN_ACCURACY,
+    GateResult,
     judge,
     published_accuracies,
     saved_model_accuracy,
 )
 from export.metadata import build_metadata, write_metadata
-from export.run import held_out_data, read_run
+from export.run import HeldOut, TrainingRun, held_out_data, read_run
 from export.signatures import write_saved_model
 from export.warmup import WARMUP_BATCH_SIZES, write_warmup_file
 
@@ -108,55 +109,88 @@ def publish_run(
     """Export, gate and publish the model of `run_dir`; returns the version published."""
     _check_arguments(version, min_accuracy, max_regression)
     run = read_run(run_dir)
-    base = Path(model_base_path)
-    base.mkdir(parents=True, exist_ok=True)
-    if version is not None and (message := existing_version_message(base, version)):
-        raise VersionExistsError(message)
+    base = _prepare_base_path(Path(model_base_path), version)
     data = held_out_data(run)
     model = keras.saving.load_model(run.model_path, compile=False)
-
-    staging = base / f"{STAGING_PREFIX}{uuid.uuid4().hex}"
-    staging.mkdir()
-    try:
+    with _staging_folder(base) as staging:
         write_saved_model(model, staging)
-        accuracy = saved_model_accuracy(staging, data)
-        published = published_accuracies(version_dirs(base), data)
-        result = judge(accuracy, published, data, min_accuracy, max_regression)
-        log.info(
-            "gate: accuracy %.4f on %d held-out images; best published: %s",
-            accuracy,
-            len(data.labels),
-            "none"
-            if result.best_published_version is None
-            else f"version {result.best_published_version} at {result.best_published_accuracy:.4f}",
-        )
-        if not result.passed:
-            if not force:
-                raise GateRefusedError(
-                    "quality gate refused the model: " + "; ".join(result.refusals)
-                )
-            log.warning("publishing despite the gate (--force): %s", "; ".join(result.refusals))
+        gate = _apply_gate(staging, base, data, min_accuracy, max_regression, force)
         write_warmup_file(
             staging / EXTRAS_DIR / WARMUP_FILE, data.images[: max(WARMUP_BATCH_SIZES)]
         )
-
-        def finalize(candidate: int) -> None:
-            metadata = build_metadata(
-                version=candidate,
-                run_info=run.info,
-                run_evaluation=run.evaluation,
-                run_dir=run.directory,
-                gate=result.as_dict(),
-                forced=force,
-                saved_model_dir=staging,
-            )
-            write_metadata(staging, metadata)
-            fsync_tree(staging)
-
+        finalize = _metadata_writer(run, gate, force, staging)
         published_version = claim_version(staging, base, version, finalize)
+    log.info("published version %d in %s", published_version, base)
+    return published_version
+
+
+def _prepare_base_path(base: Path, version: int | None) -> Path:
+    """The base path, created if needed; a requested version must not exist yet."""
+    base.mkdir(parents=True, exist_ok=True)
+    if version is not None and (message := existing_version_message(base, version)):
+        raise VersionExistsError(message)
+    return base
+
+
+@contextlib.contextmanager
+def _staging_folder(base: Path) -> Iterator[Path]:
+    """A fresh non-numeric folder inside `base` (servers ignore it), removed unless renamed."""
+    staging = base / f"{STAGING_PREFIX}{uuid.uuid4().hex}"
+    staging.mkdir()
+    try:
+        yield staging
     finally:
         if staging.exists():
             with contextlib.suppress(OSError):
                 shutil.rmtree(staging)
-    log.info("published version %d in %s", published_version, base)
-    return published_version
+
+
+def _apply_gate(
+    staging: Path,
+    base: Path,
+    data: HeldOut,
+    min_accuracy: float,
+    max_regression: float,
+    force: bool,
+) -> GateResult:
+    """Measure the staged SavedModel and the published versions; refuse unless `force`."""
+    accuracy = saved_model_accuracy(staging, data)
+    published = published_accuracies(version_dirs(base), data)
+    result = judge(accuracy, published, data, min_accuracy, max_regression)
+    best = (
+        "none"
+        if result.best_published_version is None
+        else f"version {result.best_published_version} at {result.best_published_accuracy:.4f}"
+    )
+    log.info(
+        "gate: accuracy %.4f on %d held-out images; best published: %s",
+        accuracy,
+        len(data.labels),
+        best,
+    )
+    if not result.passed:
+        if not force:
+            raise GateRefusedError("quality gate refused the model: " + "; ".join(result.refusals))
+        log.warning("publishing despite the gate (--force): %s", "; ".join(result.refusals))
+    return result
+
+
+def _metadata_writer(
+    run: TrainingRun, gate: GateResult, forced: bool, staging: Path
+) -> Callable[[int], None]:
+    """What claim_version runs before each attempt: metadata for that number, flushed."""
+
+    def finalize(candidate: int) -> None:
+        metadata = build_metadata(
+            version=candidate,
+            run_info=run.info,
+            run_evaluation=run.evaluation,
+            run_dir=run.directory,
+            gate=gate.as_dict(),
+            forced=forced,
+            saved_model_dir=staging,
+        )
+        write_metadata(staging, metadata)
+        fsync_tree(staging)
+
+    return finalize

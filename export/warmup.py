@@ -49,13 +49,3 @@ def write_warmup_file(path: Path, images: np.ndarray) -> None:
     with tf.io.TFRecordWriter(str(path)) as writer:
         for log in warmup_logs(images):
             writer.write(log.SerializeToString())
-
-
-def read_warmup_file(path: Path) -> list[prediction_log_pb2.PredictionLog]:
-    """Parse the file back, as TF Serving does; raises on a record that is not a PredictionLog."""
-    logs = []
-    for record in tf.data.TFRecordDataset(str(path)):
-        log = prediction_log_pb2.PredictionLog()
-        log.ParseFromString(record.numpy())
-        logs.append(log)
-    return logs

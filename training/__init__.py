@@ -1,1 +1,8 @@
-"""training stage."""
+"""The training stage: MNIST in, a trained Keras model and its report out, in a run directory.
+
+`python -m training` (`cli.py`) loads MNIST from one of its sources (`data.py`), builds one
+of the workshop's three models (`models.py`: linear, MLP, CNN), fits it with TensorBoard
+logs (`train.py`, `summaries.py`) and writes the evaluation on the held-out validation
+split (`report.py`) beside `model.keras` and `run.json`; the export stage takes it from
+there.
+"""

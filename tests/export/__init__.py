@@ -1,0 +1,1 @@
+"""Tests of the export stage (export/): the SavedModel, the gate, atomic publish, listing."""

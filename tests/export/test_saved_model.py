@@ -11,9 +11,9 @@ import pytest
 import tensorflow as tf
 from tensorflow.core.framework import types_pb2
 from tensorflow.core.protobuf import saved_model_pb2
+from tensorflow_serving.apis import prediction_log_pb2
 
 from export.metadata import sha256_file
-from export.warmup import read_warmup_file
 from training.data import load_mnist, to_model_input
 
 COMPARED_IMAGES = 100
@@ -105,6 +105,14 @@ def test_metadata_describes_the_version(version_dir: Path, trained_run: Path) ->
     assert metadata["forced"] is False
     assert metadata["project_version"]
     assert datetime.fromisoformat(metadata["created_at"]).tzinfo is not None
+
+
+def read_warmup_file(path: Path) -> list[prediction_log_pb2.PredictionLog]:
+    """Parse the file back, as TF Serving does; raises on a record that is not a PredictionLog."""
+    return [
+        prediction_log_pb2.PredictionLog.FromString(record.numpy())
+        for record in tf.data.TFRecordDataset(str(path))
+    ]
 
 
 def test_warmup_records_are_predict_requests_for_both_signatures(version_dir: Path) -> None:
