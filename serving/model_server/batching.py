@@ -16,16 +16,22 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import grpc
 import numpy as np
 
 from serving.model_server.config import BatchingOptions
 from serving.model_server.errors import ServingError, invalid_argument
-from serving.model_server.servable import Signature
 
 Arrays = dict[str, np.ndarray]
 Key = tuple[str, int, str]
+
+
+class Signature(Protocol):
+    """What a batch runs on: a servable's signature, or a fake in the tests."""
+
+    def run(self, inputs: Arrays) -> Arrays: ...
 
 
 @dataclass
@@ -75,7 +81,10 @@ class BatchScheduler:
         self._free_threads = options.num_batch_threads
         self._timeout = options.batch_timeout_micros / 1e6
 
-    def submit(self, key: Key, signature: Signature, inputs: Arrays, rows: int) -> asyncio.Future:
+    def submit(
+        self, key: Key, signature: Signature, inputs: Arrays, rows: int
+    ) -> asyncio.Future[Arrays]:
+        """Queues one request (`rows` rows, checked); its future has the request's outputs."""
         limit = self.options.max_batch_size
         if rows > limit:
             raise invalid_argument(
@@ -99,9 +108,6 @@ class BatchScheduler:
         elif queue.timer is None and not queue.ready:
             queue.timer = loop.call_later(self._timeout, self._mark_ready, queue)
         return future
-
-    async def run(self, key: Key, signature: Signature, inputs: Arrays, rows: int) -> Arrays:
-        return await self.submit(key, signature, inputs, rows)
 
     def _mark_ready(self, queue: _BatchQueue) -> None:
         if queue.timer is not None:

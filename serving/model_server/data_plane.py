@@ -124,7 +124,7 @@ class DataPlane:
         self, key: tuple[str, int, str], signature: Signature, inputs: Arrays, rows: int
     ) -> Arrays:
         if self._batcher is not None:
-            return await self._batcher.run(key, signature, inputs, rows)
+            return await self._batcher.submit(key, signature, inputs, rows)
         started = time.perf_counter()
         loop = asyncio.get_running_loop()
         outputs = await loop.run_in_executor(self._executor, signature.run, inputs)
