@@ -24,17 +24,26 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from benchmarks.services import ROOT, free_port, group_cpu_seconds, service
 from client import report
 from client.loadgen import LevelResult, Target
 from client.samples import write_samples
 from client.session import System, run_systems
 from client.targets import GrpcTarget, HttpTarget
+from processes.ports import LOOPBACK, free_port
+from processes.proc import group_cpu_seconds
+from processes.servers import BATCHING_CONFIG, running_gateway, running_model_server
+from processes.service import REPO_ROOT, running
 
 GOAL_CONCURRENCY = 32
-SHARED_TEST_SET = ROOT.parent / "shared" / "data" / "mnist-test"
-CONFIG = ROOT / "serving" / "config"
+SHARED_TEST_SET = REPO_ROOT.parent / "shared" / "data" / "mnist-test"
 UVICORN = ("-m", "uvicorn", "--host", "127.0.0.1", "--no-access-log", "--log-level", "warning")
+# The server processes behind each system: their CPU is the system's.
+SERVERS = {
+    "grpc": ["model_server"],
+    "gateway": ["gateway", "model_server"],
+    "floor": ["floor"],
+    "tutorial": ["tutorial"],
+}
 SYSTEMS = {
     "gateway": "our gateway: upload → preprocess → gRPC → model server (batching on)",
     "grpc": "model server directly over gRPC (preprocessed tensor, no gateway)",
@@ -81,8 +90,8 @@ def main() -> int:
     uploads = write_samples(work / "uploads", args.uploads, "plain", data_dir)
     print(f"{len(uploads)} uploads (plain 28×28 PNG digits), logs in {work}", file=sys.stderr)
 
-    with ExitStack() as running:
-        systems = start_systems(running, args, wanted, uploads, work, versions[-1])
+    with ExitStack() as stack:
+        systems = start_systems(stack, args, wanted, uploads, work, versions[-1])
         results = run_systems(systems, levels, args.duration, args.warmup, args.rounds)
 
     document = summarize(args, results, [p.name for p in uploads], versions[-1])
@@ -97,7 +106,7 @@ def main() -> int:
 
 
 def start_systems(
-    running: ExitStack,
+    stack: ExitStack,
     args: argparse.Namespace,
     wanted: list[str],
     uploads: list[Path],
@@ -105,59 +114,55 @@ def start_systems(
     version: int,
 ) -> list[System]:
     """Start the servers the wanted systems need, all at once; the systems to measure."""
-    pids: dict[str, int] = {}
-    urls: dict[str, str] = {}
+    urls: dict[str, str] = {}  # each system's address
+    pids: dict[str, int] = {}  # each server's process group
     if {"grpc", "gateway"} & set(wanted):
-        grpc_port, rest_port = free_port(), free_port()
-        urls["grpc"] = f"127.0.0.1:{grpc_port}"
-        command = model_server_command(args, grpc_port, rest_port)
-        ready = f"http://127.0.0.1:{rest_port}/v1/models/mnist"
-        pids["model_server"] = running.enter_context(
-            service("model_server", command, ready, work, ready_text=b"AVAILABLE")
+        model_server = stack.enter_context(
+            running_model_server(
+                args.model_base_path.resolve(),
+                *("--enable_batching", f"--batching_parameters_file={BATCHING_CONFIG}"),
+                log_path=work / "model_server.log",
+            )
         )
+        urls["grpc"], pids["model_server"] = model_server.grpc_target, model_server.pid
     if "gateway" in wanted:
-        port = free_port()
-        urls["gateway"] = f"http://127.0.0.1:{port}"
-        env = {"GATEWAY_MODEL_SERVER": urls["grpc"], "GATEWAY_PORT": str(port)}
-        ready = f"{urls['gateway']}/readyz"
-        pids["gateway"] = running.enter_context(
-            service("gateway", ["-m", "serving.gateway"], ready, work, env)
-        )
-    for name, app, env in (
-        ("floor", "floor_app:app", {}),
-        ("tutorial", "tutorial_app:app", {"TUTORIAL_MODEL": tutorial_model(args, version)}),
-    ):
+        gateway = stack.enter_context(running_gateway(urls["grpc"], log_path=work / "gateway.log"))
+        urls["gateway"], pids["gateway"] = gateway.url, gateway.pid
+    baselines = {"floor": {}, "tutorial": {"TUTORIAL_MODEL": tutorial_model(args, version)}}
+    for name, env in baselines.items():
         if name in wanted:
-            port = free_port()
-            urls[name] = f"http://127.0.0.1:{port}"
-            command = [*UVICORN, "--port", str(port), "--app-dir", "benchmarks/baselines", app]
-            ready = f"{urls[name]}/openapi.json"
-            pids[name] = running.enter_context(service(name, command, ready, work, env))
-    servers = {
-        "grpc": ["model_server"],
-        "gateway": ["gateway", "model_server"],
-        "floor": ["floor"],
-        "tutorial": ["tutorial"],
-    }
-
-    def make(name: str) -> Target:
-        if name == "grpc":
-            return GrpcTarget(urls["grpc"], "mnist", uploads)
-        return HttpTarget(urls[name], "/predict", uploads)
-
-    def cpu(name: str) -> dict[str, float]:
-        return {server: group_cpu_seconds(pids[server]) for server in servers[name]}
-
-    return [System(n, partial(make, n), partial(cpu, n)) for n in SYSTEMS if n in wanted]
-
-
-def model_server_command(args: argparse.Namespace, grpc_port: int, rest_port: int) -> list[str]:
+            urls[name], pids[name] = start_baseline(stack, name, env, work)
     return [
-        *("-m", "serving.model_server", "--model_name", "mnist"),
-        *("--port", str(grpc_port), "--rest_api_port", str(rest_port)),
-        *("--model_base_path", str(args.model_base_path.resolve())),
-        *("--enable_batching", "--batching_parameters_file", str(CONFIG / "batching.config")),
+        System(
+            name, partial(make_target, name, urls[name], uploads), partial(server_cpu, name, pids)
+        )
+        for name in SYSTEMS
+        if name in wanted
     ]
+
+
+def start_baseline(stack: ExitStack, name: str, env: dict[str, str], work: Path) -> tuple[str, int]:
+    """benchmarks/baselines/<name>_app.py under uvicorn on a free port: its URL and pid."""
+    port = free_port()
+    url = f"http://{LOOPBACK}:{port}"
+    command = [
+        *(sys.executable, *UVICORN, "--port", str(port)),
+        *("--app-dir", "benchmarks/baselines", f"{name}_app:app"),
+    ]
+    log = work / f"{name}.log"
+    service = stack.enter_context(running(name, command, log, f"{url}/openapi.json", env=env))
+    return url, service.pid
+
+
+def make_target(name: str, url: str, uploads: list[Path]) -> Target:
+    if name == "grpc":
+        return GrpcTarget(url, "mnist", uploads)
+    return HttpTarget(url, "/predict", uploads)
+
+
+def server_cpu(name: str, pids: dict[str, int]) -> dict[str, float]:
+    """CPU seconds so far of each server process group behind system `name`."""
+    return {server: group_cpu_seconds(pids[server]) for server in SERVERS[name]}
 
 
 def tutorial_model(args: argparse.Namespace, version: int) -> str:

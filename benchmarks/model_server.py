@@ -11,7 +11,6 @@ Run: python -m benchmarks.model_server --model-base-path models/mnist [--duratio
 
 import argparse
 import asyncio
-import os
 import shutil
 import tempfile
 import time
@@ -20,13 +19,15 @@ from typing import NamedTuple
 
 import grpc
 import numpy as np
-from tensorflow.core.framework import tensor_pb2, tensor_shape_pb2, types_pb2
-from tensorflow_serving.apis import predict_pb2, prediction_service_pb2_grpc
 
-from tests.fixtures.servers import ModelServerProcess, running_model_server
+from contract.model import INPUT_NAME, MODEL_NAME
+from processes import proc
+from processes.servers import BATCHING_CONFIG, ModelServerProcess, running_model_server
+from serving.tfs_api import predict_pb2
+from serving.tfs_api.stubs import PredictionServiceStub
+from serving.tfs_api.tensors import make_tensor_proto
 
 LEVELS = (1, 8, 32)
-BATCHING_CONFIG = "serving/config/batching.config"
 GOAL_RATIO = 3.0
 
 
@@ -39,22 +40,9 @@ class Level(NamedTuple):
 def _request(seed: int) -> predict_pb2.PredictRequest:
     image = np.random.default_rng(seed).random((1, 28, 28, 1), dtype=np.float32)
     request = predict_pb2.PredictRequest()
-    request.model_spec.name = "mnist"
-    tensor = request.inputs["images"]
-    tensor.CopyFrom(tensor_pb2.TensorProto(dtype=types_pb2.DT_FLOAT))
-    tensor.tensor_shape.CopyFrom(
-        tensor_shape_pb2.TensorShapeProto(
-            dim=[tensor_shape_pb2.TensorShapeProto.Dim(size=s) for s in image.shape]
-        )
-    )
-    tensor.tensor_content = image.tobytes()
+    request.model_spec.name = MODEL_NAME
+    request.inputs[INPUT_NAME].CopyFrom(make_tensor_proto(image))
     return request
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process (all its threads) so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def _throughput(server: ModelServerProcess, concurrency: int, duration: float) -> Level:
@@ -63,7 +51,7 @@ async def _throughput(server: ModelServerProcess, concurrency: int, duration: fl
     requests = [_request(i) for i in range(64)]
     latencies: list[float] = []
     async with grpc.aio.insecure_channel(server.grpc_target) as channel:
-        stub = prediction_service_pb2_grpc.PredictionServiceStub(channel)
+        stub = PredictionServiceStub(channel)
         for request in requests[:8]:  # warm the connection and the model
             await stub.Predict(request, timeout=30)
         stop_at = time.perf_counter() + duration
@@ -74,19 +62,13 @@ async def _throughput(server: ModelServerProcess, concurrency: int, duration: fl
                 latencies.append(time.perf_counter() - started)
                 index += concurrency
 
-        began, cpu_before = time.perf_counter(), _cpu_seconds(server.process.pid)
+        began, cpu_before = time.perf_counter(), proc.cpu_seconds(server.pid)
         await asyncio.gather(*(worker(i) for i in range(concurrency)))
         elapsed = time.perf_counter() - began
-        cpu = _cpu_seconds(server.process.pid) - cpu_before
+        cpu = proc.cpu_seconds(server.pid) - cpu_before
     return Level(
         len(latencies) / elapsed, float(np.median(latencies) * 1000), cpu * 1000 / len(latencies)
     )
-
-
-def _rss_mib(server: ModelServerProcess) -> float:
-    status = Path(f"/proc/{server.process.pid}/status").read_text()
-    kib = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS"))
-    return kib / 1024
 
 
 def _measure(base: Path, batching: bool, duration: float) -> dict[int, Level]:
@@ -105,13 +87,13 @@ def _memory(base: Path) -> tuple[float, float]:
         shutil.copytree(base / "1", two / "2")
         config = Path(tmp) / "models.config"
         config.write_text(
-            f'model_config_list {{ config {{ name: "mnist" base_path: "{two}" '
+            f'model_config_list {{ config {{ name: "{MODEL_NAME}" base_path: "{two}" '
             'model_platform: "tensorflow" model_version_policy { all {} } } }'
         )
         with running_model_server(base) as one_server:
-            one = _rss_mib(one_server)
+            one = proc.rss_mib(one_server.pid)
         with running_model_server(None, f"--model_config_file={config}") as two_server:
-            both = _rss_mib(two_server)
+            both = proc.rss_mib(two_server.pid)
     return one, both
 
 
