@@ -1,8 +1,7 @@
-"""Sample digits: the bundled held-out digits, the IDX test set, a balanced pick."""
+"""Sample digits: the bundled held-out digits, the IDX test set, a balanced pick; IDX files."""
 
 from __future__ import annotations
 
-import gzip
 from pathlib import Path
 
 import numpy as np
@@ -15,14 +14,9 @@ from contract.digits import (
     load_bundled,
     load_digits,
     pick_balanced,
+    read_idx,
 )
-
-
-def write_idx(path: Path, array: np.ndarray) -> None:
-    header = bytes([0, 0, 0x08, array.ndim]) + b"".join(
-        int(d).to_bytes(4, "big") for d in array.shape
-    )
-    path.write_bytes(gzip.compress(header + array.astype(np.uint8).tobytes()))
+from tests.fixtures.idx import idx_bytes, write_idx
 
 
 def test_bundled_digits_are_real_and_balanced() -> None:
@@ -61,3 +55,43 @@ def test_pick_balanced_cycles_through_the_classes_from_the_seed() -> None:
     picks = pick_balanced(labels, 13, seed=4)
     assert labels[picks].tolist() == [4, 5, 6, 7, 8, 9, 0, 1, 2, 3, 4, 5, 6]
     assert len(set(picks.tolist())) == 13
+
+
+@pytest.mark.parametrize("gz", [False, True], ids=["raw", "gz"])
+def test_read_idx_round_trips_raw_and_gzipped(tmp_path: Path, gz: bool) -> None:
+    images = (np.arange(7 * 28 * 28).reshape(7, 28, 28) % 251).astype(np.uint8)
+    path = write_idx(tmp_path / "images", images, gz)
+    result = read_idx(path)
+    assert result.dtype == np.uint8
+    np.testing.assert_array_equal(result, images)
+
+
+def test_truncated_gzip_is_an_error_naming_the_file(tmp_path: Path) -> None:
+    path = write_idx(tmp_path / "t10k-labels-idx1-ubyte.gz", np.arange(5000) % 10)
+    path.write_bytes(path.read_bytes()[:-40])
+    with pytest.raises(DataError, match=r"t10k-labels-idx1-ubyte\.gz: cannot read"):
+        read_idx(path)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"", b"\x00\x00\x08", b"GIF89a\x00\x00", b"\x00\x00\x07\x01\x00\x00\x00\x01x"],
+    ids=["empty", "short", "not-idx", "bad-type"],
+)
+def test_corrupt_idx_header_is_an_error_naming_the_file(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "broken-idx3-ubyte"
+    path.write_bytes(content)
+    with pytest.raises(DataError, match=r"broken-idx3-ubyte: not an IDX file"):
+        read_idx(path)
+
+
+def test_trailing_bytes_are_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "labels"
+    path.write_bytes(idx_bytes(np.arange(10) % 10) + b"\x00")
+    with pytest.raises(DataError, match="labels: has trailing bytes"):
+        read_idx(path)
+
+
+def test_missing_file_is_named(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match=r"nowhere\.gz: file not found"):
+        read_idx(tmp_path / "nowhere.gz")

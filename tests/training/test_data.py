@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-import gzip
 import logging
-import struct
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from tests.fixtures.idx import write_idx
 from training import data
-from training.data import DataError, load_mnist, read_idx, stratified_holdout, to_model_input
+from training.data import DataError, load_mnist, stratified_holdout, to_model_input
 
 TRAIN_SIZE, TEST_SIZE = 300, 40
-
-
-def idx_bytes(array: np.ndarray, type_code: int = 0x08) -> bytes:
-    header = bytes([0, 0, type_code, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape)
-    return header + array.astype(">u1").tobytes()
-
-
-def write_idx(path: Path, array: np.ndarray, gz: bool) -> Path:
-    raw = idx_bytes(array)
-    path.write_bytes(gzip.compress(raw) if gz else raw)
-    return path
 
 
 def numbered_images(count: int, offset: int = 0) -> np.ndarray:
@@ -58,15 +46,6 @@ def idx_dir(tmp_path: Path, request: pytest.FixtureRequest) -> Path:
     for name, array in arrays.items():
         write_idx(tmp_path / f"{name}{suffix}", array, gz)
     return tmp_path
-
-
-@pytest.mark.parametrize("gz", [False, True])
-def test_read_idx_round_trips_raw_and_gzipped(tmp_path: Path, gz: bool) -> None:
-    images = numbered_images(7)
-    path = write_idx(tmp_path / "images", images, gz)
-    result = read_idx(path)
-    assert result.dtype == np.uint8
-    np.testing.assert_array_equal(result, images)
 
 
 @pytest.mark.parametrize("idx_dir", [False, True], indirect=True, ids=["raw", "gz"])
@@ -132,37 +111,6 @@ def test_truncated_idx_file_is_an_error_naming_the_file(idx_dir: Path) -> None:
     with pytest.raises(DataError, match=r"train-images-idx3-ubyte: truncated") as err:
         load_mnist("dir", idx_dir)
     assert str(path) in str(err.value)
-
-
-def test_truncated_gzip_is_an_error_naming_the_file(tmp_path: Path) -> None:
-    path = write_idx(tmp_path / "t10k-labels-idx1-ubyte.gz", cyclic_labels(5000), gz=True)
-    path.write_bytes(path.read_bytes()[:-40])
-    with pytest.raises(DataError, match=r"t10k-labels-idx1-ubyte\.gz: cannot read"):
-        read_idx(path)
-
-
-@pytest.mark.parametrize(
-    "content",
-    [b"", b"\x00\x00\x08", b"GIF89a\x00\x00", b"\x00\x00\x07\x01\x00\x00\x00\x01x"],
-    ids=["empty", "short", "not-idx", "bad-type"],
-)
-def test_corrupt_idx_header_is_an_error_naming_the_file(tmp_path: Path, content: bytes) -> None:
-    path = tmp_path / "broken-idx3-ubyte"
-    path.write_bytes(content)
-    with pytest.raises(DataError, match=r"broken-idx3-ubyte: not an IDX file"):
-        read_idx(path)
-
-
-def test_trailing_bytes_are_an_error(tmp_path: Path) -> None:
-    path = tmp_path / "labels"
-    path.write_bytes(idx_bytes(cyclic_labels(10)) + b"\x00")
-    with pytest.raises(DataError, match="labels: has trailing bytes"):
-        read_idx(path)
-
-
-def test_missing_file_is_named(tmp_path: Path) -> None:
-    with pytest.raises(DataError, match=r"nowhere\.gz: file not found"):
-        read_idx(tmp_path / "nowhere.gz")
 
 
 def test_wrong_image_shape_is_rejected(idx_dir: Path) -> None:
