@@ -63,15 +63,15 @@ def gateway_env(model_server_target: str, port: int, **settings: str) -> dict[st
 
 
 @dataclass
-class ModelServerProcess:
+class _Started:
+    """A service that `running` started (so ours, with a Popen), and what it offers."""
+
     service: Service
-    grpc_target: str
-    rest_url: str
-    model_base_path: Path | None
 
     @property
     def process(self) -> subprocess.Popen[bytes]:
-        return _started(self.service)
+        assert self.service.process is not None, "started by `running`, so ours"
+        return self.service.process
 
     @property
     def pid(self) -> int:
@@ -86,30 +86,16 @@ class ModelServerProcess:
 
 
 @dataclass
-class GatewayProcess:
-    service: Service
+class ModelServerProcess(_Started):
+    grpc_target: str  # host:port of the gRPC API
+    rest_url: str
+    model_base_path: Path | None
+
+
+@dataclass
+class GatewayProcess(_Started):
     url: str
-    seconds_to_ready: float
-
-    @property
-    def process(self) -> subprocess.Popen[bytes]:
-        return _started(self.service)
-
-    @property
-    def pid(self) -> int:
-        return self.service.pid
-
-    @property
-    def log_path(self) -> Path:
-        return self.service.log_path
-
-    def log(self) -> str:
-        return self.service.log()
-
-
-def _started(service: Service) -> subprocess.Popen[bytes]:
-    assert service.process is not None, "started by `running`, so ours"
-    return service.process
+    seconds_to_ready: float  # from its start until it answered
 
 
 @contextmanager
