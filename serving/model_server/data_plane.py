@@ -3,7 +3,8 @@
 Shared by the gRPC and REST front ends. Each operation takes a `ModelSpec` (name, and a
 version, a label or neither) and raises ServingError with TF Serving's status codes and
 messages; the front ends only translate wire formats. Named so as not to be confused with
-TF Serving's gRPC `ModelService`, which is mostly the control plane (control_plane.py).
+TF Serving's gRPC `ModelService`: its GetModelStatus is answered here, its
+HandleReloadConfigRequest by the control plane (control_plane.py).
 """
 
 import asyncio

@@ -2,7 +2,9 @@
 
     ServingError(code, message)     any failure answered to a client
       (raised with the code TF Serving gives for the same failure)
-    ConfigError(ValueError)         a bad flag or config file at start; names the field
+    LoadError(message, code)        a version folder that cannot be served; the manager
+      reports it in GetModelStatus (state END, with the code and message)
+    ConfigError(ValueError)         a bad flag or config file; names the field
 
 `HTTP_STATUS` maps a gRPC code to the REST status the way TF Serving's HTTP server does
 (tensorflow_serving/model_servers/http_server.cc).
@@ -55,6 +57,14 @@ def invalid_argument(message: str) -> ServingError:
 
 def not_found(message: str) -> ServingError:
     return ServingError(grpc.StatusCode.NOT_FOUND, message)
+
+
+class LoadError(Exception):
+    """A version folder that cannot be served (corrupt, incomplete, failing warmup)."""
+
+    def __init__(self, message: str, code: grpc.StatusCode = grpc.StatusCode.UNKNOWN):
+        super().__init__(message)
+        self.code = code
 
 
 class ConfigError(ValueError):

@@ -115,8 +115,7 @@ def parse_options(argv: list[str] | None = None) -> Options:
     try:
         return _to_options(args)
     except ConfigError as exc:
-        parser.error(str(exc))
-    raise AssertionError("unreachable")
+        parser.error(str(exc))  # exits
 
 
 def _to_options(args: argparse.Namespace) -> Options:

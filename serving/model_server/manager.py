@@ -21,11 +21,11 @@ import grpc
 from tensorflow_serving.apis import get_model_status_pb2
 
 from serving.model_server.config import ModelConfig, ModelServerConfig
-from serving.model_server.errors import not_found
+from serving.model_server.errors import LoadError, not_found
 from serving.model_server.labels import check_assignable, labelled_version
 from serving.model_server.metrics import Metrics
 from serving.model_server.policy import decide, versions_to_unload
-from serving.model_server.servable import LoadError, Servable
+from serving.model_server.servable import Servable
 from serving.model_server.source import Fingerprint, VersionDir, VersionSource
 
 log = logging.getLogger(__name__)
@@ -187,13 +187,13 @@ class ModelManager:
 
     def _reconcile(self, name: str, model_config: ModelConfig) -> None:
         """Applies the policy's decisions for one model until it has none left."""
+        policy = model_config.model_version_policy
         on_disk = self._source.versions(Path(model_config.base_path))
         fingerprints = {version: found.fingerprint for version, found in on_disk.items()}
         while True:
             with self._lock:
                 if self._stopping:
                     return
-                policy = model_config.model_version_policy
                 decision = decide(policy, fingerprints, self._models[name].versions)
             if not decision:
                 return

@@ -11,7 +11,7 @@ import tensorflow as tf
 from tensorflow.core.protobuf import meta_graph_pb2, saved_model_pb2
 from tensorflow_serving.apis import prediction_log_pb2
 
-from serving.model_server.errors import ServingError, invalid_argument
+from serving.model_server.errors import LoadError, ServingError, invalid_argument
 from serving.model_server.tensors import dtype_name, dtype_of, to_ndarray
 
 log = logging.getLogger(__name__)
@@ -20,14 +20,6 @@ SERVE_TAG = "serve"
 DEFAULT_SIGNATURE = "serving_default"  # TF Serving's kDefaultServingSignatureDefKey
 WARMUP_FILE = Path("assets.extra") / "tf_serving_warmup_requests"
 MAX_WARMUP_RECORDS = 1000  # TF Serving's limit (saved_model_warmup_util)
-
-
-class LoadError(Exception):
-    """A version folder that cannot be served (corrupt, incomplete, failing warmup)."""
-
-    def __init__(self, message: str, code: grpc.StatusCode = grpc.StatusCode.UNKNOWN):
-        super().__init__(message)
-        self.code = code
 
 
 @dataclass(frozen=True)

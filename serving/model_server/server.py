@@ -79,8 +79,7 @@ async def serve(options: Options) -> int:
         await running.grpc_server.stop(0)
         manager.stop()
         return 1
-    if options.model_config_file and options.model_config_file_poll_wait_seconds > 0:
-        running.watcher = asyncio.create_task(_watch_config_file(options, control_plane))
+    running.watcher = _watch_config_file(options, control_plane)
     await _signalled()
     await _drain(options, running)
     return 0
@@ -145,13 +144,19 @@ async def _start_rest(options: Options, running: _Running, metrics: Metrics) -> 
     return True
 
 
-async def _watch_config_file(options: Options, control_plane: ControlPlane) -> None:
-    """--model_config_file_poll_wait_seconds: re-applies the file when it changes."""
-    assert options.model_config_file is not None
+def _watch_config_file(options: Options, control_plane: ControlPlane) -> asyncio.Task[None] | None:
+    """--model_config_file_poll_wait_seconds: a task re-applying the file when it changes."""
+    seconds = options.model_config_file_poll_wait_seconds
+    if not options.model_config_file or seconds <= 0:
+        return None
     path = Path(options.model_config_file)
+    return asyncio.create_task(_reapply_on_change(path, seconds, control_plane))
+
+
+async def _reapply_on_change(path: Path, seconds: float, control_plane: ControlPlane) -> None:
     last = path.read_bytes()
     while True:
-        await asyncio.sleep(options.model_config_file_poll_wait_seconds)
+        await asyncio.sleep(seconds)
         try:
             current = path.read_bytes()
             if current == last:

@@ -6,7 +6,8 @@ from pathlib import Path
 from google.protobuf import text_format
 
 from serving.model_server.config import ModelServerConfig
-from serving.model_server.servable import LoadError, Servable
+from serving.model_server.errors import LoadError
+from serving.model_server.servable import Servable
 
 ALL = "model_version_policy { all {} }"
 

@@ -9,10 +9,9 @@ import grpc
 import pytest
 
 from serving.model_server.config import ModelServerConfig
-from serving.model_server.errors import ServingError
+from serving.model_server.errors import LoadError, ServingError
 from serving.model_server.manager import ModelManager, State
 from serving.model_server.metrics import Metrics
-from serving.model_server.servable import LoadError
 from tests.model_server.fakes import ALL, FakeLoader, config
 
 WAIT_SECONDS = 10.0
