@@ -6,10 +6,12 @@ Every stage imports it and none restates it:
 - `contract.ports`: the ports of TF Serving and the gateway;
 - `contract.run_dir`: the files a training run leaves for the export;
 - `contract.versions`: what counts as a version in a model base path;
-- `contract.preprocessing`: an uploaded image to the model's input, the way MNIST was made
-  (its errors in `contract.errors`);
-- `contract.digits`: real MNIST digits for samples and benchmarks, and the IDX file format.
+- `contract.preprocessing`: an uploaded image to the model's input, the way MNIST was made,
+  and its errors (`ImageError` and below);
+- `contract.digits`: real MNIST digits for samples and benchmarks, and the IDX file format;
+- `contract.project`: the project's name and version, recorded with every run and version.
 
-`model`, `ports`, `run_dir` and `versions` use the standard library only (the demo's `stop`
-runs without the venv); `preprocessing` and `digits` need numpy and Pillow, the base install.
+`model`, `ports`, `project`, `run_dir` and `versions` use the standard library only (the
+demo's `stop` runs without the venv); `preprocessing` and `digits` need numpy and Pillow, which
+the base install has.
 """

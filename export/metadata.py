@@ -3,15 +3,14 @@
 import hashlib
 import json
 from datetime import UTC, datetime
-from importlib import metadata as package_metadata
 from pathlib import Path
 from typing import Any
 
 from contract.model import MODEL_NAME
+from contract.project import project_version
 from contract.versions import EXTRAS_DIR, METADATA_FILE
 
 SAVED_MODEL_FILE = "saved_model.pb"
-PROJECT = "mnist-serving"
 
 
 def sha256_file(path: Path) -> str:
@@ -20,13 +19,6 @@ def sha256_file(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def project_version() -> str:
-    try:
-        return package_metadata.version(PROJECT)
-    except package_metadata.PackageNotFoundError:
-        return "unknown"
 
 
 def metadata_path(version_dir: Path) -> Path:

@@ -21,7 +21,6 @@ import sys
 import time
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +28,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from contract.project import project_version
 from contract.run_dir import (
     CONFUSION_MATRIX_FILE,
     EVALUATION_FILE,
@@ -130,13 +130,6 @@ def write_reports(
         {"confusion_matrix": confusion_png, "misclassified_digits": misclassified_png},
         step=step,
     )
-
-
-def project_version() -> str:
-    try:
-        return metadata.version("mnist-serving")
-    except metadata.PackageNotFoundError:  # running from a checkout that is not installed
-        return "0+unknown"
 
 
 def run_document(
