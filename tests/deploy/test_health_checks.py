@@ -10,11 +10,12 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
+from processes.ports import free_port
 from tests.deploy import compose_files
 from tests.deploy.files import COMPOSE_FILE, GATEWAY_PORT, K8S_OVERLAYS, REST_PORT
 from tests.deploy.kustomize import container, find, render
 from tests.deploy.serving_config import monitoring_path
-from tests.fixtures.servers import free_port, running_model_server
+from tests.fixtures.servers import running_model_server
 
 pytestmark = pytest.mark.integration
 

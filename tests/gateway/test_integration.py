@@ -6,9 +6,10 @@ import httpx
 import numpy as np
 import pytest
 
+from processes.ports import free_port
+from processes.servers import ModelServerProcess
 from tests.fixtures.gateway import GatewayProcess, running_gateway
 from tests.fixtures.images import encode
-from tests.fixtures.servers import ModelServerProcess, free_port
 
 pytestmark = pytest.mark.integration
 

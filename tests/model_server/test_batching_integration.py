@@ -9,7 +9,8 @@ import grpc
 import numpy as np
 import pytest
 
-from tests.fixtures.servers import ModelServerProcess, running_model_server
+from processes.servers import ModelServerProcess
+from tests.fixtures.servers import running_model_server
 from tests.model_server.helpers import digits, metric_values, predict_request, stubs, to_array
 
 pytestmark = pytest.mark.integration

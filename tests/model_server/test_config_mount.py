@@ -17,7 +17,8 @@ from tensorflow_serving.config import model_server_config_pb2
 from serving.model_server.config import Mount, load_model_config, parse_mount
 from serving.model_server.errors import ConfigError
 from serving.model_server.flags import parse_options
-from tests.fixtures.servers import REPO_ROOT, running_model_server
+from tests.fixtures.models import REPO_ROOT
+from tests.fixtures.servers import running_model_server
 from tests.model_server.helpers import RPC_TIMEOUT, copy_version, digits, predict_request, stubs
 
 MODELS_CONFIG = REPO_ROOT / "serving" / "config" / "models.config"

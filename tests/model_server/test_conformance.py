@@ -14,7 +14,7 @@ from tensorflow_serving.apis import (
     regression_pb2,
 )
 
-from tests.fixtures.servers import ModelServerProcess
+from processes.servers import ModelServerProcess
 from tests.model_server.helpers import (
     RPC_TIMEOUT,
     Stubs,

@@ -3,6 +3,7 @@ loads, labels, status and stop. Versions are empty folders; the loader never rea
 
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import grpc
@@ -86,35 +87,31 @@ def test_labels_point_at_available_versions_only(base: Path, manager: ModelManag
     assert caught.value.message == "Unrecognized servable version label: beta"
 
 
-@pytest.mark.parametrize(
-    ("model", "version", "message"),
-    [
-        ("nope", None, "Servable not found for request: Latest(nope)"),
-        ("mnist", 9, "Servable not found for request: Specific(mnist, 9)"),
-    ],
-)
-def test_acquire_answers_not_found_in_tf_servings_words(
-    base: Path, manager: ModelManager, model: str, version: int | None, message: str
-) -> None:
-    manager.start(config(base))
-    with pytest.raises(ServingError) as caught, manager.acquire(model, version):
+def acquire(manager: ModelManager, model: str, version: int | None) -> None:
+    with manager.acquire(model, version):
         pass
-    assert (caught.value.code, caught.value.message) == (grpc.StatusCode.NOT_FOUND, message)
 
 
 @pytest.mark.parametrize(
-    ("model", "version", "message"),
+    ("ask", "model", "version", "message"),
     [
-        ("nope", None, "Could not find any versions of model nope"),
-        ("mnist", 9, "Could not find version 9 of model mnist"),
+        (acquire, "nope", None, "Servable not found for request: Latest(nope)"),
+        (acquire, "mnist", 9, "Servable not found for request: Specific(mnist, 9)"),
+        (ModelManager.status, "nope", None, "Could not find any versions of model nope"),
+        (ModelManager.status, "mnist", 9, "Could not find version 9 of model mnist"),
     ],
 )
-def test_status_answers_not_found_in_tf_servings_words(
-    base: Path, manager: ModelManager, model: str, version: int | None, message: str
+def test_acquire_and_status_answer_not_found_in_tf_servings_words(
+    base: Path,
+    manager: ModelManager,
+    ask: Callable[[ModelManager, str, int | None], object],
+    model: str,
+    version: int | None,
+    message: str,
 ) -> None:
     manager.start(config(base))
     with pytest.raises(ServingError) as caught:
-        manager.status(model, version)
+        ask(manager, model, version)
     assert (caught.value.code, caught.value.message) == (grpc.StatusCode.NOT_FOUND, message)
 
 
