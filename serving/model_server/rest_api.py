@@ -26,7 +26,7 @@ from serving.model_server.data_plane import SIGNATURE_DEF_FIELD, DataPlane, Pred
 from serving.model_server.errors import ServingError, invalid_argument
 from serving.model_server.metrics import Metrics
 from serving.model_server.servable import TensorSpec
-from serving.model_server.tensors import NUMPY_BY_DTYPE, dtype_name
+from serving.model_server.tensors import dtype_name, numpy_dtype
 
 MAX_BODY_BYTES = 64 * 1024 * 1024
 _PATH = re.compile(
@@ -68,7 +68,7 @@ async def _read_body(request: Request) -> bytes:
 
 
 def _to_array(alias: str, value: Any, spec: TensorSpec) -> np.ndarray:
-    dtype = NUMPY_BY_DTYPE.get(spec.dtype)
+    dtype = numpy_dtype(spec.dtype)
     if dtype is None:
         raise invalid_argument(f"input {alias}: dtype {dtype_name(spec.dtype)} not supported")
     try:

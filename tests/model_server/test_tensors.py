@@ -6,12 +6,13 @@ import tensorflow as tf
 from tensorflow.core.framework import tensor_pb2, types_pb2
 
 from serving.model_server.errors import ServingError
-from serving.model_server.tensors import NUMPY_BY_DTYPE, dtype_of, fill_proto, to_ndarray
+from serving.model_server.tensors import dtype_of, fill_proto, to_ndarray
+from serving.tfs_api.dtypes import DTYPES
 
 
-@pytest.mark.parametrize("dtype", sorted(NUMPY_BY_DTYPE))
+@pytest.mark.parametrize("dtype", sorted(DTYPES))
 def test_every_tabled_dtype_round_trips_through_tensor_content(dtype: int) -> None:
-    array = np.arange(6).reshape(2, 3).astype(NUMPY_BY_DTYPE[dtype])
+    array = np.arange(6).reshape(2, 3).astype(DTYPES[dtype][0])
     proto = tensor_pb2.TensorProto()
     fill_proto(proto, array)
     assert proto.dtype == dtype and proto.tensor_content
@@ -19,7 +20,7 @@ def test_every_tabled_dtype_round_trips_through_tensor_content(dtype: int) -> No
     assert decoded.dtype == array.dtype
     np.testing.assert_array_equal(decoded, array)
     # The table agrees with TensorFlow's own mapping.
-    assert tf.as_dtype(dtype).as_numpy_dtype == NUMPY_BY_DTYPE[dtype].type
+    assert tf.as_dtype(dtype).as_numpy_dtype == DTYPES[dtype][0].type
 
 
 def test_dtypes_outside_the_table_go_through_tensorflow() -> None:
