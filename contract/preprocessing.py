@@ -3,8 +3,10 @@
 Pure functions on bytes and numpy arrays (Pillow and numpy only, no TensorFlow), shared
 by the gateway, the clients and the benchmarks. The steps:
 
-1. decode: PNG, JPEG, GIF (first frame), BMP, WebP or TIFF; the pixel limit is checked on
-   the header, before the pixels are decoded; EXIF orientation applied;
+1. decode: PNG, JPEG, GIF (first frame), BMP, WebP or TIFF; the pixel and decoded-bytes
+   limits are checked on the header, before the pixels are decoded; EXIF orientation
+   applied; an image with a side over WORK_MAX_SIDE is box-reduced to it in Pillow, so
+   the float steps below never cost more than a 2048×2048 image does;
 2. grayscale, with transparency composited onto white;
 3. polarity: the ink is whichever extreme lies further from the background (the median of
    the border), so dark-on-light images are inverted to MNIST's light-on-dark;
@@ -22,8 +24,9 @@ only blur it), so MNIST's own digits pass through unchanged.
 from __future__ import annotations
 
 import io
-import warnings
-from collections.abc import Sequence
+import math
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 import numpy as np
 from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
@@ -40,6 +43,9 @@ NOISE_FLOOR_SIGMAS = 4.0  # background noise below this many std devs is not ink
 MAX_NOISE_FLOOR = 0.3
 SPECKLE_FILTER_MIN_SIDE = 64  # median-filter the ink mask of images at least this large
 DEFAULT_MAX_PIXELS = 25_000_000
+# What the decode holds in memory: width × height × bytes per pixel of Pillow's storage.
+DEFAULT_MAX_DECODED_BYTES = 64 * 1024 * 1024
+WORK_MAX_SIDE = 2048  # larger images are box-reduced before the float steps
 
 
 class ImageError(Exception):
@@ -47,7 +53,7 @@ class ImageError(Exception):
 
         ImageError
         ├── NoImage           the image is empty (0 bytes)
-        ├── ImageTooLarge     more pixels than the limit (checked before the decode)
+        ├── ImageTooLarge     over the pixel or decoded-bytes limit (checked before the decode)
         ├── UnsupportedImage  not an image, or a format not accepted
         ├── CorruptImage      truncated or damaged image data
         └── NoInk             a blank image: nothing to recognize
@@ -82,38 +88,110 @@ class NoInk(ImageError):
     code = "no_ink"
 
 
-def decode(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
-    """Decode an upload, refusing other formats and oversized images before the full decode."""
-    if not data:
-        raise NoImage("the image is empty (0 bytes)")
+def bytes_per_pixel(mode: str) -> int:
+    """Bytes per pixel of Pillow's storage: 1 for "1", "L", "P", 2 for I;16, else 4."""
+    if mode in ("1", "L", "P"):
+        return 1
+    return 2 if mode.startswith("I;16") else 4
+
+
+MAX_CAUSE_CHARS = 120  # of Pillow's own message, quoted in ours
+
+
+def corrupt(what: str, exc: Exception) -> CorruptImage:
+    cause = str(exc)[:MAX_CAUSE_CHARS] or type(exc).__name__
+    return CorruptImage(f"the {what} is truncated or corrupt: {cause}")
+
+
+@contextmanager
+def decoder_errors(what: str) -> Iterator[None]:
+    """Any failure of Pillow on these bytes is a corrupt upload (422), never a 500.
+
+    Damaged or hostile files make Pillow raise OSError, ValueError, SyntaxError, EOFError,
+    struct.error, IndexError, ZeroDivisionError and more, depending on the plugin; the
+    bytes are the cause in every case. Our own ImageErrors pass through.
+    """
     try:
-        with warnings.catch_warnings():
-            # We enforce our own pixel limit below; Pillow's warning would only be noise.
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS)
+        yield
+    except ImageError:
+        raise
+    except Exception as exc:
+        raise corrupt(what, exc) from exc
+
+
+def open_image(data: bytes, max_pixels: int) -> Image.Image:
+    """Pillow's lazy open: the header only, in one of ALLOWED_FORMATS."""
+    try:
+        return Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS)
     except Image.DecompressionBombError as exc:
         raise ImageTooLarge(
-            f"image is over the pixel limit of {max_pixels:,} (a decompression bomb: {exc})"
+            f"image is over the pixel limit of {max_pixels:,} (a decompression bomb)"
         ) from exc
     except UnidentifiedImageError as exc:
         raise UnsupportedImage(
             f"not an image in an accepted format ({', '.join(ALLOWED_FORMATS)})"
         ) from exc
+    except Exception as exc:  # as in decoder_errors: the bytes are the cause
+        raise corrupt("image", exc) from exc
+
+
+def check_cost(image: Image.Image, max_pixels: int, max_decoded_bytes: int) -> None:
+    """Refuse, from the header, an image whose decode would exceed the limits."""
     width, height = image.size
-    if width * height > max_pixels:
+    pixels = width * height
+    if pixels > max_pixels:
         raise ImageTooLarge(
-            f"image is {width}×{height} = {width * height:,} pixels, "
-            f"over the pixel limit of {max_pixels:,}"
+            f"image is {width}×{height} = {pixels:,} pixels, over the pixel limit of {max_pixels:,}"
         )
-    try:
+    decoded = pixels * bytes_per_pixel(image.mode)
+    if decoded > max_decoded_bytes:
+        raise ImageTooLarge(
+            f"image is {width}×{height} in mode {image.mode}: {decoded:,} bytes decoded, "
+            f"over the decoded-size limit of {max_decoded_bytes:,} bytes"
+        )
+
+
+def reducible(image: Image.Image) -> Image.Image:
+    """The image in a mode Image.reduce takes (it refuses "1", "P" and I;16)."""
+    if image.mode.startswith("I;16"):
+        return Image.fromarray((np.asarray(image) >> 8).astype(np.uint8))  # 16 → 8 bits
+    if image.mode == "P":
+        return image.convert("RGBA" if "transparency" in image.info else "RGB")
+    return image.convert("L") if image.mode == "1" else image
+
+
+def reduce_to_work_size(image: Image.Image) -> Image.Image:
+    """Box-reduce so that no side exceeds WORK_MAX_SIDE (what the float steps cost)."""
+    width, height = image.size
+    factors = (math.ceil(width / WORK_MAX_SIDE), math.ceil(height / WORK_MAX_SIDE))
+    if factors == (1, 1):
+        return image
+    return reducible(image).reduce(factors)
+
+
+def decode(
+    data: bytes,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    max_decoded_bytes: int = DEFAULT_MAX_DECODED_BYTES,
+) -> Image.Image:
+    """Decode an upload, refusing other formats and oversized images before the full decode."""
+    if not data:
+        raise NoImage("the image is empty (0 bytes)")
+    image = open_image(data, max_pixels)
+    check_cost(image, max_pixels, max_decoded_bytes)
+    with decoder_errors(f"{image.format} image"):
         image.load()
-        return ImageOps.exif_transpose(image)
-    except (OSError, SyntaxError, ValueError) as exc:  # Pillow's truncated/corrupt signals
-        raise CorruptImage(f"the {image.format} image is truncated or corrupt: {exc}") from exc
+        ImageOps.exif_transpose(image, in_place=True)
+        return reduce_to_work_size(image)
 
 
 def to_grayscale(image: Image.Image) -> np.ndarray:
     """float32 grey levels 0..255, transparency composited onto white."""
+    with decoder_errors(f"{image.format or image.mode} image"):  # odd modes: LAB, CMYK, PA…
+        return _grey_levels(image)
+
+
+def _grey_levels(image: Image.Image) -> np.ndarray:
     if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
         values = np.asarray(image, dtype=np.float32)
         top = 65535.0 if image.mode.startswith("I;16") else max(float(values.max()), 1.0)
@@ -212,14 +290,23 @@ def preprocess_array(gray: np.ndarray) -> np.ndarray:
     return centre_by_mass(digit)
 
 
-def preprocess(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
+def preprocess(
+    data: bytes,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    max_decoded_bytes: int = DEFAULT_MAX_DECODED_BYTES,
+) -> np.ndarray:
     """Image file bytes to the model's input for one image: float32 [28, 28], 0..1."""
-    return preprocess_array(to_grayscale(decode(data, max_pixels)))
+    return preprocess_array(to_grayscale(decode(data, max_pixels, max_decoded_bytes)))
 
 
-def preprocess_batch(images: Sequence[bytes], max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
+def preprocess_batch(
+    images: Sequence[bytes],
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    max_decoded_bytes: int = DEFAULT_MAX_DECODED_BYTES,
+) -> np.ndarray:
     """Several uploads to float32 [N, 28, 28, 1], the serving_default input."""
-    return np.stack([preprocess(data, max_pixels) for data in images])[..., np.newaxis]
+    fields = [preprocess(data, max_pixels, max_decoded_bytes) for data in images]
+    return np.stack(fields)[..., np.newaxis]
 
 
 def warm_up() -> None:

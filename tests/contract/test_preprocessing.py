@@ -18,6 +18,7 @@ from contract.preprocessing import (
     NoImage,
     NoInk,
     UnsupportedImage,
+    decode,
     preprocess,
     preprocess_array,
     preprocess_batch,
@@ -201,3 +202,27 @@ def test_pixel_limit_is_checked_before_decoding(width: int, height: int, text: s
 def test_batch_stacks_model_input() -> None:
     batch = preprocess_batch([encode(synthetic_digit())] * 3)
     assert batch.shape == (3, 28, 28, 1) and batch.dtype == np.float32
+
+
+def test_decoded_bytes_limit_counts_bytes_per_pixel() -> None:
+    rgba = np.zeros((28, 28, 4), np.uint8)
+    rgba[..., 3] = synthetic_digit()
+    data = bytearray(encode(rgba))
+    data[16:24] = struct.pack(">II", 5_000, 4_000)  # 20 Mpx: under the pixel limit
+    data[29:33] = struct.pack(">I", zlib.crc32(bytes(data[12:29])))
+    with pytest.raises(ImageTooLarge, match="mode RGBA: 80,000,000 bytes decoded"):
+        preprocess(bytes(data), max_decoded_bytes=64 * 1024 * 1024)
+
+
+def test_long_thin_image_is_reduced_before_the_float_steps() -> None:
+    strip = np.zeros((20_000, 3), np.uint8)
+    strip[9_000:11_000] = 255  # a bar: ink in the middle third
+    image = decode(encode(strip))
+    assert image.size == (3, 2_000)  # box-reduced 10× along the long side only
+    assert preprocess(encode(strip)).max() == pytest.approx(1.0)
+
+
+def test_large_page_gives_the_same_digit_after_reduction() -> None:
+    page = large_page(synthetic_digit(), 100, (3_000, 3_000), (50, 80))  # over WORK_MAX_SIDE
+    small = large_page(synthetic_digit(), 50, (1_500, 1_500), (25, 40))
+    assert np.abs(preprocess(encode(page)) - preprocess(encode(small))).mean() < 0.02
