@@ -1,9 +1,4 @@
-"""python -m training: see training/cli.py."""
-
-import os
-
-# TensorFlow's C++ start-up chatter (CUDA probing, oneDNN notes) hides the progress lines.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+"""python -m training: see training/cli.py (TensorFlow is imported quietly, after parsing)."""
 
 from training.cli import main
 

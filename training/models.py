@@ -10,8 +10,8 @@ import keras
 from keras import layers
 
 from contract.model import IMAGE_SHAPE, INPUT_NAME, NUM_CLASSES, PROBABILITIES
+from training.config import MODEL_KINDS
 
-MODEL_KINDS = ("linear", "mlp", "cnn")
 INPUT_SHAPE = IMAGE_SHAPE[1:]
 
 # mlp: two hidden ReLU layers with dropout.

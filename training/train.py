@@ -19,7 +19,7 @@ import logging
 import shutil
 import sys
 import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -37,40 +37,13 @@ from contract.run_dir import (
     RUN_FILE,
 )
 from training import report, summaries
+from training.config import TrainConfig, is_finished
 from training.data import MnistData, Split, load_mnist, resolve_data_dir, to_model_input
 from training.models import build_model
 
 log = logging.getLogger(__name__)
 
 PREDICT_BATCH_SIZE = 500
-
-
-@dataclass(frozen=True)
-class Hyperparameters:
-    epochs: int
-    batch_size: int
-    learning_rate: float  # peak of the cosine schedule
-
-
-# Tuned on the 4,500-image subset (see benchmarks/training.py); on the full 55k training
-# set the same number of epochs sees twelve times more images.
-DEFAULTS = {
-    "linear": Hyperparameters(epochs=30, batch_size=64, learning_rate=0.003),
-    "mlp": Hyperparameters(epochs=40, batch_size=64, learning_rate=0.001),
-    "cnn": Hyperparameters(epochs=30, batch_size=64, learning_rate=0.003),
-}
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    model: str
-    run_dir: Path
-    epochs: int
-    batch_size: int
-    learning_rate: float
-    seed: int = 0
-    dataset: str = "auto"
-    data_dir: str | None = None
 
 
 def seed_everything(seed: int) -> None:
@@ -198,10 +171,6 @@ def prepare_run_dir(run_dir: Path) -> None:
     shutil.rmtree(run_dir / LOGS_DIR, ignore_errors=True)  # else TensorBoard mixes two runs
     (run_dir / RUN_FILE).unlink(missing_ok=True)
     run_dir.mkdir(parents=True, exist_ok=True)
-
-
-def is_finished(run_dir: Path) -> bool:
-    return (run_dir / RUN_FILE).is_file() and (run_dir / MODEL_FILE).is_file()
 
 
 def _write_json(path: Path, document: dict[str, Any]) -> None:

@@ -185,8 +185,46 @@ def test_keras_source_failure_is_a_data_error(monkeypatch: pytest.MonkeyPatch) -
         raise Exception("URL fetch failure: Name or service not known")
 
     monkeypatch.setattr(keras.datasets.mnist, "load_data", offline)
+    monkeypatch.setattr(data, "unreachable", lambda host: None)  # as if online
     with pytest.raises(DataError, match="load_data\\(\\) failed: URL fetch failure"):
         load_mnist("keras")
+
+
+def test_offline_without_a_cached_copy_keras_is_not_asked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Keras would print "Downloading data from ..." before failing: it is not called."""
+    import keras
+
+    def refuse(address: object, timeout: float) -> None:
+        raise OSError(101, "Network is unreachable")
+
+    def never() -> None:
+        raise AssertionError("keras' loader was called while offline")
+
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    monkeypatch.setattr(data.socket, "create_connection", refuse)
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", never)
+    with pytest.raises(DataError, match=r"storage\.googleapis\.com is unreachable \(Network is"):
+        load_mnist("keras")
+    assert capsys.readouterr().out == ""
+
+
+def test_a_cached_keras_copy_is_used_without_probing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import keras
+
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    data.keras_cache().parent.mkdir(parents=True)
+    data.keras_cache().write_bytes(b"cached")
+    monkeypatch.setattr(data, "unreachable", lambda host: pytest.fail("probed the network"))
+    images = np.zeros((20, 28, 28), np.uint8)
+    labels = np.arange(20) % 10
+    monkeypatch.setattr(
+        keras.datasets.mnist, "load_data", lambda: ((images, labels), (images, labels))
+    )
+    assert load_mnist("keras").source == "keras"
 
 
 def test_unknown_dataset_is_refused() -> None:

@@ -1,0 +1,40 @@
+"""`python -m training` as a user meets it: `--help` and mistakes answer at once, without
+TensorFlow, in one line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.fixtures.cli import assert_one_line_error, run_cli
+
+
+def test_help_does_not_import_tensorflow() -> None:
+    run = run_cli("training", "--help")
+    assert run.code == 0 and "--run-dir" in run.stdout
+    assert not run.imported_tensorflow
+
+
+def test_a_bad_argument_is_refused_without_tensorflow() -> None:
+    run = run_cli("training", "--run-dir", "r", "--epochs", "zero")
+    assert run.code == 2 and "invalid int value: 'zero'" in run.stderr_lines[-1]
+    assert not any("Traceback" in line for line in run.stderr_lines)
+    assert not run.imported_tensorflow
+
+
+def test_a_run_dir_inside_a_file_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "notes").write_text("a file")
+    run = run_cli("training", "--run-dir", str(tmp_path / "notes" / "run"))
+    assert_one_line_error(run, 1, "is a file, not a directory")
+    assert not run.imported_tensorflow
+
+
+def test_a_run_dir_that_is_a_file_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "run").write_text("a file")
+    run = run_cli("training", "--run-dir", str(tmp_path / "run"))
+    assert_one_line_error(run, 1, f"{tmp_path / 'run'} is a file")
+
+
+def test_a_missing_data_dir_is_one_line(tmp_path: Path) -> None:
+    run = run_cli("training", "--run-dir", str(tmp_path / "r"), "--data-dir", "no-such-dir")
+    assert_one_line_error(run, 1, "no-such-dir: MNIST data directory not found")
+    assert not (tmp_path / "r").exists() and not run.imported_tensorflow
