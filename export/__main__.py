@@ -9,13 +9,15 @@ Exit codes: 0 published (or nothing to do), 1 error, 2 bad arguments, 3 refused 
 
 import argparse
 import logging
-import os
 import sys
+from pathlib import Path
 
 from contract.versions import existing_version_message, published_versions
 from export.errors import ExportError, GateRefusedError
 from export.gate import DEFAULT_MAX_REGRESSION_PP, DEFAULT_MIN_ACCURACY
 from export.listing import version_table
+from export.run import read_run
+from training.quiet import import_tensorflow
 
 EXIT_ERROR = 1
 EXIT_GATE_REFUSED = 3
@@ -54,6 +56,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if problem := base_path_problem(Path(args.model_base_path), args.list):
+        return fail(problem)
     if args.list:
         print(version_table(args.model_base_path))
         return 0
@@ -64,10 +68,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.version is not None and (
         message := existing_version_message(args.model_base_path, args.version)
     ):
-        print(f"error: {message}", file=sys.stderr)
-        return EXIT_ERROR
+        return fail(message)
+    try:
+        read_run(args.run_dir)  # a missing or incomplete run directory, said before TensorFlow
+    except ExportError as exc:
+        return fail(str(exc))
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    logging.getLogger("tensorflow").setLevel(logging.WARNING)  # "Assets written to ..."
+    import_tensorflow()
     from export.publish import publish_run
 
     try:
@@ -83,10 +91,26 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_GATE_REFUSED
     except ExportError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_ERROR
+        return fail(str(exc))
+    except OSError as exc:  # the base path cannot be written
+        return fail(f"cannot write {exc.filename or args.model_base_path}: {exc.strerror or exc}")
     print(f"published version {version} in {args.model_base_path}")
     return 0
+
+
+def base_path_problem(base: Path, listing: bool) -> str | None:
+    """A base path that is a file, or (to list) does not exist; None when usable."""
+    for path in (base, *base.parents):
+        if path.exists() and not path.is_dir():
+            return f"--model-base-path {base}: {path} is a file, not a directory"
+    if listing and not base.exists():
+        return f"--model-base-path {base}: no such directory"
+    return None
+
+
+def fail(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return EXIT_ERROR
 
 
 if __name__ == "__main__":
