@@ -5,10 +5,13 @@
     │   ├── MissingImage               422  no `file` field, an empty body, a malformed form
     │   ├── TooManyImages              413  more files than GATEWAY_MAX_IMAGES
     │   ├── UploadTooLarge             413  body over GATEWAY_MAX_UPLOAD_BYTES (while streaming)
+    │   ├── BodyTimeout                408  body not in within GATEWAY_BODY_TIMEOUT_SECONDS
     │   └── BadVersionSelector         422  both `version` and `label` given
+    ├── Overloaded                     503  the preprocessing queue is full (with Retry-After)
     └── UpstreamError                  the model server could not answer
-        ├── ModelNotFound              404  unknown model, version or label
+        ├── ModelNotFound              404  unknown version or label
         ├── UpstreamUnavailable        503  unreachable (with Retry-After)
+        │   └── NoServableVersion      503  no version can be served (with Retry-After)
         ├── UpstreamTimeout            504  deadline exceeded
         └── UpstreamRejected           502  INVALID_ARGUMENT etc.: our request was wrong (our bug)
 
@@ -20,7 +23,13 @@
     └── NoInk                          422  a blank image: nothing to recognize
 
 Every error body is {"error": {"code": ..., "message": ...}}; messages name the limit or
-the cause, never internals.
+the cause, never internals: an upstream error's `detail` (the model server's address, its
+raw status text) goes to the access log only.
+
+Outside the app, the HTTP server itself (http_server.py) answers with the same body: 400
+for a malformed request, 431 over GATEWAY_MAX_HEADER_BYTES or GATEWAY_MAX_HEADERS, 408
+when the headers are not in within GATEWAY_HEADER_TIMEOUT_SECONDS. A client that goes away
+before its answer is counted and logged as 499 (nginx's convention), not as an error of ours.
 """
 
 from __future__ import annotations
@@ -40,9 +49,10 @@ from contract.preprocessing import (
 class GatewayError(Exception):
     code: ClassVar[str] = "internal"
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, detail: str = "") -> None:
         super().__init__(message)
         self.message = message
+        self.detail = detail  # for the log only: internal addresses, upstream text
 
 
 class RequestError(GatewayError):
@@ -61,8 +71,16 @@ class UploadTooLarge(RequestError):
     code = "upload_too_large"
 
 
+class BodyTimeout(RequestError):
+    code = "body_timeout"
+
+
 class BadVersionSelector(RequestError):
     code = "bad_version_selector"
+
+
+class Overloaded(GatewayError):
+    code = "overloaded"
 
 
 class UpstreamError(GatewayError):
@@ -75,6 +93,10 @@ class ModelNotFound(UpstreamError):
 
 class UpstreamUnavailable(UpstreamError):
     code = "model_server_unavailable"
+
+
+class NoServableVersion(UpstreamUnavailable):
+    code = "no_servable_version"
 
 
 class UpstreamTimeout(UpstreamError):
@@ -93,7 +115,9 @@ HTTP_STATUS: dict[type[Exception], int] = {
     MissingImage: 422,
     TooManyImages: 413,
     UploadTooLarge: 413,
+    BodyTimeout: 408,
     BadVersionSelector: 422,
+    Overloaded: 503,
     ImageError: 422,
     NoImage: 422,
     ImageTooLarge: 413,
@@ -106,7 +130,10 @@ HTTP_STATUS: dict[type[Exception], int] = {
     UpstreamTimeout: 504,
     UpstreamRejected: 502,
 }
-RETRY_AFTER_SECONDS = {UpstreamUnavailable: 1}
+RETRY_AFTER_SECONDS = {UpstreamUnavailable: 1, Overloaded: 1}
+# Answered before the body is read to its end: the connection cannot be reused.
+CLOSES_CONNECTION = (UploadTooLarge, BodyTimeout)
+CLIENT_CLOSED_REQUEST = 499  # nginx's status for a client that went away first
 
 
 # What an error handler takes: ours and the shared preprocessing's (both carry code, message).
@@ -119,6 +146,15 @@ def http_status(exc: HandledError) -> int:
 
 def retry_after(exc: HandledError) -> int | None:
     return next((s for cls, s in RETRY_AFTER_SECONDS.items() if isinstance(exc, cls)), None)
+
+
+def response_headers(exc: HandledError) -> dict[str, str]:
+    headers = {}
+    if (seconds := retry_after(exc)) is not None:
+        headers["Retry-After"] = str(seconds)
+    if isinstance(exc, CLOSES_CONNECTION):
+        headers["Connection"] = "close"
+    return headers
 
 
 def error_body(code: str, message: str) -> dict[str, dict[str, str]]:

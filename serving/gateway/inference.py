@@ -3,29 +3,41 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
-from starlette.concurrency import run_in_threadpool
 
 from contract.preprocessing import preprocess_batch
 from serving.gateway.instruments import CONFIDENCE, PREDICTIONS, child, timed_stage
+from serving.gateway.pool import PreprocessPool
 from serving.gateway.predictor import PredictorClient, PredictResult, VersionSelector
 from serving.gateway.schemas import DigitPrediction, PredictionResponse, Timings
-
-# Small uploads decode in well under a millisecond: cheaper inline than a thread hop.
-INLINE_PREPROCESS_MAX_BYTES = 64 * 1024
+from serving.gateway.settings import Settings
 
 
-async def preprocess(images: Sequence[bytes], max_pixels: int) -> np.ndarray:
-    if sum(len(data) for data in images) <= INLINE_PREPROCESS_MAX_BYTES:
-        return preprocess_batch(images, max_pixels)
-    return await run_in_threadpool(preprocess_batch, images, max_pixels)
+@dataclass(frozen=True)
+class Preprocessing:
+    """Where and within which limits uploads are decoded."""
+
+    pool: PreprocessPool
+    max_pixels: int
+    max_decoded_bytes: int
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Preprocessing:
+        pool = PreprocessPool(settings.preprocess_threads, settings.preprocess_queue)
+        return cls(pool, settings.max_pixels, settings.max_decoded_bytes)
+
+
+async def preprocess(images: Sequence[bytes], how: Preprocessing) -> np.ndarray:
+    # Always in the pool, even a small PNG: a small file can claim a huge image.
+    return await how.pool.run(preprocess_batch, images, how.max_pixels, how.max_decoded_bytes)
 
 
 async def predict(
-    predictor: PredictorClient, batch: np.ndarray, selector: VersionSelector
+    predictor: PredictorClient, batch: np.ndarray, selector: VersionSelector, request_id: str
 ) -> PredictResult:
-    return await predictor.predict(batch, selector)  # all images in one Predict call
+    return await predictor.predict(batch, selector, request_id)  # all images in one Predict
 
 
 def postprocess(
@@ -53,14 +65,14 @@ async def run_prediction(
     images: Sequence[bytes],
     selector: VersionSelector,
     *,
-    max_pixels: int,
+    preprocessing: Preprocessing,
     request_id: str,
     include_input: bool = False,
 ) -> PredictionResponse:
-    with timed_stage("preprocess") as preprocessing:
-        batch = await preprocess(images, max_pixels)
+    with timed_stage("preprocess") as preprocess_time:
+        batch = await preprocess(images, preprocessing)
     with timed_stage("predict") as inference:
-        prediction = await predict(predictor, batch, selector)
+        prediction = await predict(predictor, batch, selector, request_id)
     with timed_stage("postprocess"):
         predictions = postprocess(prediction, batch, include_input)
     return PredictionResponse(
@@ -69,7 +81,7 @@ async def run_prediction(
         request_id=request_id,
         predictions=predictions,
         timings=Timings(
-            preprocess_ms=round(preprocessing.seconds * 1000, 3),
+            preprocess_ms=round(preprocess_time.seconds * 1000, 3),
             inference_ms=round(inference.seconds * 1000, 3),
         ),
     )

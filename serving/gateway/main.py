@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -10,9 +9,11 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from contract import preprocessing
+from serving.gateway.access_log import configure_logging
 from serving.gateway.api.handlers import install_error_handlers
 from serving.gateway.api.routes import health, metrics, models, predict, web
-from serving.gateway.middleware import BodySizeLimitMiddleware, RequestObservationMiddleware
+from serving.gateway.inference import Preprocessing
+from serving.gateway.middleware import BodyLimitsMiddleware, RequestObservationMiddleware
 from serving.gateway.predictor import GrpcPredictor, PredictorClient
 from serving.gateway.settings import Settings, get_settings
 
@@ -28,11 +29,12 @@ def create_app(
 ) -> FastAPI:
     """The app; `predictor` replaces the gRPC client (tests pass a fake one)."""
     settings = settings or get_settings()
-    logging.basicConfig(level=settings.log_level.upper())
+    configure_logging(settings.log_level, settings.log_format)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         preprocessing.warm_up()
+        app.state.preprocessing = Preprocessing.from_settings(settings)
         # One channel per worker, opened and closed with the app (never at import time).
         app.state.predictor = predictor or GrpcPredictor(
             settings.model_server, settings.model_name, settings.rpc_timeout_seconds
@@ -41,6 +43,7 @@ def create_app(
             yield
         finally:
             await app.state.predictor.close()
+            app.state.preprocessing.pool.close()
 
     app = FastAPI(title="MNIST gateway", description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
@@ -48,6 +51,10 @@ def create_app(
     for module in (predict, health, models, metrics, web):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="static")
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_upload_bytes)
+    app.add_middleware(
+        BodyLimitsMiddleware,
+        max_bytes=settings.max_upload_bytes,
+        timeout=settings.body_timeout_seconds,
+    )
     app.add_middleware(RequestObservationMiddleware)  # outermost: sees every answer
     return app

@@ -2,7 +2,10 @@
 
 The gateway talks to any TF Serving (the real container or serving/model_server) through
 GrpcPredictor: one grpc.aio channel per worker process, a deadline on every call, gRPC's
-own retries (jittered exponential backoff, inside the deadline) on UNAVAILABLE, keepalive.
+own retries (jittered exponential backoff, inside the deadline) on UNAVAILABLE, keepalive,
+and a reconnect backoff capped at half a second, so that a restarted model server is used
+again within a second of its being ready. Each Predict carries the request id as the gRPC
+metadata `x-request-id`, so the two logs can be joined.
 What it answers are the plain dataclasses below, never protobuf messages. Tests inject a
 fake implementation of the protocol (tests/gateway/fakes.py).
 """
@@ -53,8 +56,14 @@ CHANNEL_OPTIONS = [
     ("grpc.enable_retries", 1),
     ("grpc.keepalive_time_ms", 60_000),  # ping only during calls: TF Serving's default policy
     ("grpc.keepalive_timeout_ms", 10_000),
+    # gRPC's default reconnect backoff grows to 120 s (1 s, ×1.6): after a model-server
+    # restart the gateway would wait seconds before trying again.
+    ("grpc.initial_reconnect_backoff_ms", 100),
+    ("grpc.min_reconnect_backoff_ms", 100),
+    ("grpc.max_reconnect_backoff_ms", 500),
     ("grpc.max_receive_message_length", 16 * 1024 * 1024),
 ]
+REQUEST_ID_METADATA = "x-request-id"
 
 
 @dataclass(frozen=True)
@@ -63,6 +72,12 @@ class VersionSelector:
 
     version: int | None = None
     label: str | None = None
+
+    def describe(self) -> str:
+        """ "version 3", "label 'canary'", or "" (unpinned), for error messages."""
+        if self.version is not None:
+            return f"version {self.version}"
+        return f"label {self.label!r}" if self.label is not None else ""
 
 
 @dataclass(frozen=True)
@@ -114,9 +129,11 @@ class PredictorClient(Protocol):
 
     model_name: str
 
-    async def predict(self, images: np.ndarray, selector: VersionSelector) -> PredictResult: ...
+    async def predict(
+        self, images: np.ndarray, selector: VersionSelector, request_id: str = ""
+    ) -> PredictResult: ...
 
-    async def model_status(self) -> list[VersionStatus]: ...
+    async def model_status(self, timeout: float | None = None) -> list[VersionStatus]: ...
 
     async def metadata(self, selector: VersionSelector) -> ModelMetadata: ...
 
@@ -176,26 +193,33 @@ class GrpcPredictor:
         self._predictions = stubs.PredictionServiceStub(self._channel)
         self._models = stubs.ModelServiceStub(self._channel)
 
-    async def predict(self, images: np.ndarray, selector: VersionSelector) -> PredictResult:
+    async def predict(
+        self, images: np.ndarray, selector: VersionSelector, request_id: str = ""
+    ) -> PredictResult:
         request = predict_pb2.PredictRequest(
             model_spec=model_spec(self.model_name, selector, SERVING_DEFAULT),
             output_filter=[PROBABILITIES],
         )
         request.inputs[INPUT_NAME].CopyFrom(tensors.make_tensor_proto(images))
-        with translate_grpc_errors("Predict", self.target, self.timeout):
-            response = await self._predictions.Predict(request, timeout=self.timeout)
+        metadata = ((REQUEST_ID_METADATA, request_id),) if request_id else None
+        with translate_grpc_errors("Predict", self.target, self.timeout, selector.describe()):
+            response = await self._predictions.Predict(
+                request, timeout=self.timeout, metadata=metadata
+            )
         return PredictResult(
             probabilities=probabilities_from(response, len(images)),
             model_name=response.model_spec.name or self.model_name,
             model_version=response.model_spec.version.value,
         )
 
-    async def model_status(self) -> list[VersionStatus]:
+    async def model_status(self, timeout: float | None = None) -> list[VersionStatus]:
+        """The versions' states; `timeout` replaces the RPC deadline (readiness has its own)."""
         request = get_model_status_pb2.GetModelStatusRequest(
             model_spec=model_pb2.ModelSpec(name=self.model_name)
         )
-        with translate_grpc_errors("GetModelStatus", self.target, self.timeout):
-            response = await self._models.GetModelStatus(request, timeout=self.timeout)
+        deadline = timeout or self.timeout
+        with translate_grpc_errors("GetModelStatus", self.target, deadline):
+            response = await self._models.GetModelStatus(request, timeout=deadline)
         state_name = get_model_status_pb2.ModelVersionStatus.State.Name
         return [
             VersionStatus(
@@ -210,7 +234,9 @@ class GrpcPredictor:
         request = get_model_metadata_pb2.GetModelMetadataRequest(
             model_spec=model_spec(self.model_name, selector), metadata_field=["signature_def"]
         )
-        with translate_grpc_errors("GetModelMetadata", self.target, self.timeout):
+        with translate_grpc_errors(
+            "GetModelMetadata", self.target, self.timeout, selector.describe()
+        ):
             response = await self._predictions.GetModelMetadata(request, timeout=self.timeout)
         try:
             signature_defs = tensors.unpack_signature_defs(response)

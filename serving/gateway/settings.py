@@ -10,8 +10,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from contract.model import MODEL_NAME
 from contract.ports import GATEWAY_PORT, GRPC_PORT
+from contract.preprocessing import DEFAULT_MAX_DECODED_BYTES, DEFAULT_MAX_PIXELS
 
 MiB = 1024 * 1024
+KiB = 1024
 
 
 class Settings(BaseSettings):
@@ -26,9 +28,24 @@ class Settings(BaseSettings):
     workers: Annotated[int, Field(ge=1)] = 1
     rpc_timeout_seconds: Annotated[float, Field(gt=0, description="deadline of every RPC")] = 5.0
     max_upload_bytes: Annotated[int, Field(gt=0, description="request body limit")] = 5 * MiB
-    max_pixels: Annotated[int, Field(gt=0, description="width × height per image")] = 25_000_000
+    max_pixels: Annotated[int, Field(gt=0, description="width × height per image")] = (
+        DEFAULT_MAX_PIXELS
+    )
+    max_decoded_bytes: Annotated[
+        int, Field(gt=0, description="width × height × bytes per pixel, per image")
+    ] = DEFAULT_MAX_DECODED_BYTES
     max_images: Annotated[int, Field(ge=1, description="images per request")] = 32
+    # Decoding runs in this many threads; beyond `preprocess_queue` waiting requests, 503.
+    preprocess_threads: Annotated[int, Field(ge=1)] = 2
+    preprocess_queue: Annotated[int, Field(ge=0)] = 64
+    # The HTTP server's own limits (http_server.py), answered 431 and 408.
+    max_header_bytes: Annotated[int, Field(ge=1024)] = 16 * KiB
+    max_headers: Annotated[int, Field(ge=8)] = 64
+    header_timeout_seconds: Annotated[float, Field(gt=0)] = 10.0
+    body_timeout_seconds: Annotated[float, Field(gt=0, description="whole body")] = 60.0
+    ready_timeout_seconds: Annotated[float, Field(gt=0, description="/readyz's deadline")] = 1.0
     log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
+    log_format: Literal["text", "json"] = "text"
     # Version labels to look up for GET /v1/models: TF Serving has no call listing them.
     known_labels: tuple[str, ...] = ("stable", "canary")
 

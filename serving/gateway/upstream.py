@@ -1,8 +1,11 @@
-"""The boundary with gRPC: its status codes become the gateway's exceptions here, only here."""
+"""The boundary with gRPC: its status codes become the gateway's exceptions here, only here.
+
+Messages for the client say what failed in the gateway's words; the model server's address
+and its raw status text go into the exception's `detail`, which only the log shows.
+"""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -10,14 +13,13 @@ import grpc
 
 from serving.gateway.errors import (
     ModelNotFound,
+    NoServableVersion,
     UpstreamError,
     UpstreamRejected,
     UpstreamTimeout,
     UpstreamUnavailable,
 )
 from serving.gateway.instruments import UPSTREAM_ERRORS
-
-logger = logging.getLogger(__name__)
 
 UNKNOWN_LABEL = "Unrecognized servable version label"
 # Codes meaning the gateway built a request the model server refuses: our bug, logged.
@@ -29,32 +31,51 @@ OUR_BUGS = {
 }
 
 
+def _not_found(code: grpc.StatusCode, details: str) -> bool:
+    # TF Serving answers an unknown label with INVALID_ARGUMENT, not NOT_FOUND.
+    return code == grpc.StatusCode.NOT_FOUND or (
+        code == grpc.StatusCode.INVALID_ARGUMENT and details.startswith(UNKNOWN_LABEL)
+    )
+
+
+def upstream_error(
+    method: str, timeout: float, asked_for: str, exc: grpc.aio.AioRpcError, detail: str
+) -> UpstreamError:
+    """The exception for a failed RPC; `asked_for` names a pinned version or label,
+    `detail` (for the log) the model server's address and words."""
+    code = exc.code()
+    if _not_found(code, exc.details() or ""):
+        if asked_for:  # the client's choice does not exist: its error
+            return ModelNotFound(f"the model has no servable {asked_for}", detail)
+        return NoServableVersion("no version of the model can be served right now", detail)
+    if code == grpc.StatusCode.UNAVAILABLE:
+        return UpstreamUnavailable("the model server is unavailable", detail)
+    if code == grpc.StatusCode.DEADLINE_EXCEEDED:
+        return UpstreamTimeout(
+            f"the model server did not answer {method} within the {timeout:g} s deadline "
+            "(GATEWAY_RPC_TIMEOUT_SECONDS)",
+            detail,
+        )
+    if code in OUR_BUGS:
+        return UpstreamRejected(
+            f"the model server rejected the gateway's {method} request ({code.name})", detail
+        )
+    return UpstreamError(f"the model server failed {method}: {code.name}", detail)
+
+
 @contextmanager
-def translate_grpc_errors(method: str, target: str, timeout: float) -> Iterator[None]:
-    """Turn a failed RPC into ModelNotFound/UpstreamUnavailable/UpstreamTimeout/..."""
+def translate_grpc_errors(
+    method: str, target: str, timeout: float, asked_for: str = ""
+) -> Iterator[None]:
+    """Turn a failed RPC into ModelNotFound/UpstreamUnavailable/UpstreamTimeout/...
+
+    `asked_for` is "version 3" or "label 'canary'" when the request pinned one, else empty:
+    then NOT_FOUND means that no version can be served, an outage (503), not a 404.
+    """
     try:
         yield
     except grpc.aio.AioRpcError as exc:
-        code, details = exc.code(), exc.details() or ""
+        code = exc.code()
         UPSTREAM_ERRORS.labels(method, code.name).inc()
-        if code == grpc.StatusCode.NOT_FOUND or (
-            # TF Serving answers an unknown label with INVALID_ARGUMENT, not NOT_FOUND.
-            code == grpc.StatusCode.INVALID_ARGUMENT and details.startswith(UNKNOWN_LABEL)
-        ):
-            raise ModelNotFound(details or "model, version or label not found") from exc
-        if code == grpc.StatusCode.UNAVAILABLE:
-            raise UpstreamUnavailable(
-                f"the model server at {target} is unavailable: {details}"
-            ) from exc
-        if code == grpc.StatusCode.DEADLINE_EXCEEDED:
-            raise UpstreamTimeout(
-                f"the model server did not answer {method} within the {timeout:g} s deadline "
-                "(GATEWAY_RPC_TIMEOUT_SECONDS)"
-            ) from exc
-        if code in OUR_BUGS:
-            logger.error("model server rejected our %s request: %s %s", method, code.name, details)
-            raise UpstreamRejected(
-                f"the model server rejected the gateway's {method} request ({code.name})"
-            ) from exc
-        logger.warning("model server %s failed: %s %s", method, code.name, details)
-        raise UpstreamError(f"the model server failed {method}: {code.name}") from exc
+        detail = f"{method} to {target}: {code.name} {exc.details() or ''}".rstrip()
+        raise upstream_error(method, timeout, asked_for, exc, detail) from exc

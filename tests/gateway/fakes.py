@@ -8,6 +8,8 @@ same exceptions as with GrpcPredictor.
 
 from __future__ import annotations
 
+import asyncio
+
 import grpc
 import numpy as np
 
@@ -37,12 +39,15 @@ class FakePredictor:
         versions: dict[int, str] | None = None,
         labels: dict[str, int] | None = None,
         fail_with: grpc.StatusCode | None = None,
+        status_delay: float = 0.0,
     ) -> None:
         self.model_name = model_name
         self.versions = versions if versions is not None else {1: "AVAILABLE"}
         self.labels = labels or {}
         self.fail_with = fail_with
+        self.status_delay = status_delay  # a hung model server: GetModelStatus takes this long
         self.calls: list[tuple[str, int]] = []  # (method, batch size): one Predict per request
+        self.request_ids: list[str] = []  # as sent with each Predict
 
     def _fail_if_asked(self) -> None:
         if self.fail_with is not None:
@@ -74,19 +79,26 @@ class FakePredictor:
         probabilities[np.arange(len(images)), digits] = 0.82
         return probabilities
 
-    async def predict(self, images: np.ndarray, selector: VersionSelector) -> PredictResult:
-        with translate_grpc_errors("Predict", "fake", 1.0):
+    async def predict(
+        self, images: np.ndarray, selector: VersionSelector, request_id: str = ""
+    ) -> PredictResult:
+        with translate_grpc_errors("Predict", "fake", 1.0, selector.describe()):
             version = self._resolve(selector)
         self.calls.append(("Predict", len(images)))
+        self.request_ids.append(request_id)
         return PredictResult(self.score(images), self.model_name, version)
 
-    async def model_status(self) -> list[VersionStatus]:
-        with translate_grpc_errors("GetModelStatus", "fake", 1.0):
+    async def model_status(self, timeout: float | None = None) -> list[VersionStatus]:
+        deadline = timeout or 1.0
+        await asyncio.sleep(min(self.status_delay, deadline))
+        with translate_grpc_errors("GetModelStatus", "fake", deadline):
+            if self.status_delay > deadline:
+                raise rpc_error(grpc.StatusCode.DEADLINE_EXCEEDED, "Deadline Exceeded")
             self._fail_if_asked()
         return [VersionStatus(v, s) for v, s in sorted(self.versions.items())]
 
     async def metadata(self, selector: VersionSelector) -> ModelMetadata:
-        with translate_grpc_errors("GetModelMetadata", "fake", 1.0):
+        with translate_grpc_errors("GetModelMetadata", "fake", 1.0, selector.describe()):
             version = self._resolve(selector)
         images = TensorMetadata("float", [-1, 28, 28, 1])
         outputs = {

@@ -38,3 +38,12 @@ def test_readyz_is_503_with_the_reason(
         response = client.get("/readyz")
     assert response.status_code == 503
     assert reason in error_of(response)["message"]
+
+
+def test_readyz_answers_within_its_own_deadline() -> None:
+    hung = FakePredictor(status_delay=30.0)  # GetModelStatus would take 30 s
+    settings = Settings(ready_timeout_seconds=0.05, rpc_timeout_seconds=30.0)
+    with TestClient(create_app(settings, hung)) as client:
+        response = client.get("/readyz")
+    assert response.status_code == 503
+    assert "within 0.05 s (GATEWAY_READY_TIMEOUT_SECONDS)" in error_of(response)["message"]

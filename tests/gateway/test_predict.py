@@ -79,3 +79,17 @@ def test_openapi_describes_the_hand_read_body(client: TestClient) -> None:
     schema = client.get("/openapi.json").json()
     body = schema["paths"]["/predict"]["post"]["requestBody"]["content"]
     assert "multipart/form-data" in body and "image/png" in body
+
+
+@pytest.mark.parametrize("version", ["9223372036854775808", "99999999999999999999999", "0", "-1"])
+def test_out_of_range_version_is_422(client: TestClient, digit_png: bytes, version: str) -> None:
+    response = post_png(client, digit_png, f"version={version}")
+    assert response.status_code == 422, response.text
+    assert error_of(response)["code"] == "invalid_request"
+
+
+def test_request_id_goes_to_the_model_server(
+    client: TestClient, digit_png: bytes, fake_predictor: FakePredictor
+) -> None:
+    post_png(client, digit_png, **{"x-request-id": "req-42"})
+    assert fake_predictor.request_ids == ["req-42"]

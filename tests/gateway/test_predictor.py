@@ -3,11 +3,15 @@ probabilities of an answer, and signatures without protobuf. Real gRPC: test_int
 
 from __future__ import annotations
 
+import asyncio
+
+import grpc
 import numpy as np
 import pytest
 
 from serving.gateway.errors import UpstreamRejected
 from serving.gateway.predictor import (
+    GrpcPredictor,
     SignatureMetadata,
     TensorMetadata,
     VersionSelector,
@@ -15,7 +19,7 @@ from serving.gateway.predictor import (
     probabilities_from,
     signature_metadata,
 )
-from serving.tfs_api import meta_graph_pb2, predict_pb2, tensors, types_pb2
+from serving.tfs_api import meta_graph_pb2, predict_pb2, stubs, tensors, types_pb2
 
 
 def test_model_spec_pins_a_version_or_a_label() -> None:
@@ -53,3 +57,36 @@ def test_signature_metadata_names_dtypes_and_shapes() -> None:
         outputs={"scores": TensorMetadata("float", None)},
         method_name="tensorflow/serving/predict",
     )
+
+
+def test_predict_sends_the_request_id_as_grpc_metadata() -> None:
+    """A real gRPC server in process records what GrpcPredictor sends."""
+    seen: list[tuple[tuple[str, str], ...]] = []
+
+    async def handle(request: predict_pb2.PredictRequest, context: object) -> object:
+        seen.append(tuple(context.invocation_metadata()))  # type: ignore[attr-defined]
+        return answer(np.full((1, 10), 0.1, np.float32))
+
+    async def main() -> None:
+        server = grpc.aio.server()
+        handler = grpc.unary_unary_rpc_method_handler(
+            handle,
+            request_deserializer=predict_pb2.PredictRequest.FromString,
+            response_serializer=predict_pb2.PredictResponse.SerializeToString,
+        )
+        server.add_generic_rpc_handlers(
+            [grpc.method_handlers_generic_handler(stubs.PREDICTION_SERVICE, {"Predict": handler})]
+        )
+        port = server.add_insecure_port("127.0.0.1:0")
+        await server.start()
+        predictor = GrpcPredictor(f"127.0.0.1:{port}", "mnist", 5.0)
+        try:
+            images = np.zeros((1, 28, 28, 1), np.float32)
+            await predictor.predict(images, VersionSelector(), request_id="req-7")
+        finally:
+            await predictor.close()
+            await server.stop(None)
+
+    asyncio.run(main())
+    [metadata] = seen
+    assert ("x-request-id", "req-7") in metadata

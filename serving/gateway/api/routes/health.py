@@ -1,12 +1,17 @@
-"""Liveness (never calls upstream) and readiness (the model is AVAILABLE)."""
+"""Liveness (never calls upstream) and readiness (the model is AVAILABLE).
+
+/readyz asks with its own short deadline (GATEWAY_READY_TIMEOUT_SECONDS): a hung model
+server makes it answer 503 within that, before the probe's own timeout.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from serving.gateway.api.deps import Predictor
-from serving.gateway.errors import GatewayError, error_body
+from serving.gateway.access_log import note_error
+from serving.gateway.api.deps import AppSettings, Predictor
+from serving.gateway.errors import GatewayError, UpstreamTimeout, error_body
 from serving.gateway.schemas import ErrorResponse, Health, Readiness
 
 router = APIRouter(tags=["health"])
@@ -18,11 +23,20 @@ async def healthz() -> Health:
 
 
 @router.get("/readyz", response_model=Readiness, responses={503: {"model": ErrorResponse}})
-async def readyz(predictor: Predictor) -> Readiness | JSONResponse:
+async def readyz(
+    request: Request, predictor: Predictor, settings: AppSettings
+) -> Readiness | JSONResponse:
     try:
-        statuses = await predictor.model_status()
+        statuses = await predictor.model_status(settings.ready_timeout_seconds)
     except GatewayError as exc:
-        return JSONResponse(error_body("not_ready", exc.message), 503)
+        note_error(request.scope, exc.code, exc.detail)
+        message = exc.message
+        if isinstance(exc, UpstreamTimeout):
+            message = (
+                f"the model server did not answer within {settings.ready_timeout_seconds:g} s "
+                "(GATEWAY_READY_TIMEOUT_SECONDS)"
+            )
+        return JSONResponse(error_body("not_ready", message), 503)
     available = [s.version for s in statuses if s.state == "AVAILABLE"]
     if not available:
         states = ", ".join(f"{s.version}: {s.state}" for s in statuses) or "no versions"

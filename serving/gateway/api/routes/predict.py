@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
-from serving.gateway.api.deps import AppSettings, Predictor, RequestId, Selector
+from serving.gateway.api.deps import AppSettings, Predictor, Preprocessor, RequestId, Selector
 from serving.gateway.inference import run_prediction
 from serving.gateway.schemas import ErrorResponse, PredictionResponse
 from serving.gateway.uploads import read_images
@@ -37,12 +37,13 @@ REQUEST_BODY: dict[str, Any] = {
 ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorResponse, "description": description}
     for status, description in {
-        404: "unknown model, version or label",
-        413: "upload, pixel or image-count limit exceeded",
+        404: "unknown version or label",
+        408: "the body did not arrive within GATEWAY_BODY_TIMEOUT_SECONDS",
+        413: "upload, pixel, decoded-size or image-count limit exceeded",
         415: "not an image, or a format not accepted",
         422: "no image, corrupt image, blank image, or bad parameters",
         502: "the model server rejected the gateway's request",
-        503: "model server unreachable (see Retry-After)",
+        503: "model server unreachable, no version servable, or the gateway busy (Retry-After)",
         504: "model server deadline exceeded",
     }.items()
 }
@@ -59,6 +60,7 @@ async def predict(
     request: Request,
     settings: AppSettings,
     predictor: Predictor,
+    preprocessing: Preprocessor,
     selector: Selector,
     request_id: RequestId,
     include_input: Annotated[
@@ -71,11 +73,13 @@ async def predict(
     `curl -H 'Content-Type: image/png' --data-binary @digit.png http://localhost:8000/predict`.
     """
     images = await read_images(request, settings)
-    return await run_prediction(
+    response = await run_prediction(
         predictor,
         images,
         selector,
-        max_pixels=settings.max_pixels,
+        preprocessing=preprocessing,
         request_id=request_id,
         include_input=include_input,
     )
+    request.state.model_version = response.model_version  # for the access log
+    return response
