@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import numpy as np
 import pytest
@@ -103,3 +105,29 @@ def test_oversized_upload_is_413_while_streaming(gateway: GatewayProcess) -> Non
     response = httpx.post(f"{gateway.url}/predict", content=chunks(), headers=PNG, timeout=30)
     assert response.status_code == 413
     assert "GATEWAY_MAX_UPLOAD_BYTES" in response.json()["error"]["message"]
+
+
+def test_json_access_log_one_line_per_request(
+    model_server: ModelServerProcess, validation_digits: tuple[np.ndarray, np.ndarray]
+) -> None:
+    image = encode(validation_digits[0][0])
+    with running_gateway(model_server.grpc_target, log_format="json") as gateway:
+        headers = {**PNG, "x-request-id": "ok-1", "x-client-id": "kiosk-7"}
+        assert httpx.post(f"{gateway.url}/predict", content=image, headers=headers).is_success
+        bad = {**PNG, "x-request-id": "bad-1"}
+        assert (
+            httpx.post(f"{gateway.url}/predict", content=image[:80], headers=bad).status_code == 422
+        )
+        log = gateway.log()
+    records = [json.loads(line) for line in log.splitlines()]  # every line is JSON
+    [ok] = [r for r in records if r.get("request_id") == "ok-1"]
+    assert {k: ok[k] for k in ("method", "route", "status", "model_version", "client_id")} == {
+        "method": "POST",
+        "route": "/predict",
+        "status": 200,
+        "model_version": 1,
+        "client_id": "kiosk-7",
+    }
+    assert ok["latency_ms"] > 0 and ok["level"] == "info"
+    [bad_line] = [r for r in records if "bad-1" in json.dumps(r)]  # the error: once
+    assert (bad_line["status"], bad_line["error"]) == (422, "corrupt_image")
