@@ -43,8 +43,10 @@ NOISE_FLOOR_SIGMAS = 4.0  # background noise below this many std devs is not ink
 MAX_NOISE_FLOOR = 0.3
 SPECKLE_FILTER_MIN_SIDE = 64  # median-filter the ink mask of images at least this large
 DEFAULT_MAX_PIXELS = 25_000_000
-# What the decode holds in memory: width × height × bytes per pixel of Pillow's storage.
+# What the decode holds in memory: Pillow's storage, height × (width × bytes per pixel +
+# a pointer per line): a 1×25,000,000 image costs 225 MB, not 25.
 DEFAULT_MAX_DECODED_BYTES = 64 * 1024 * 1024
+LINE_POINTER_BYTES = 8
 WORK_MAX_SIDE = 2048  # larger images are box-reduced before the float steps
 
 
@@ -86,6 +88,11 @@ class CorruptImage(ImageError):
 
 class NoInk(ImageError):
     code = "no_ink"
+
+
+def decoded_bytes(width: int, height: int, mode: str) -> int:
+    """Memory of the decoded image in Pillow: its lines, and a pointer to each."""
+    return height * (width * bytes_per_pixel(mode) + LINE_POINTER_BYTES)
 
 
 def bytes_per_pixel(mode: str) -> int:
@@ -143,7 +150,7 @@ def check_cost(image: Image.Image, max_pixels: int, max_decoded_bytes: int) -> N
         raise ImageTooLarge(
             f"image is {width}×{height} = {pixels:,} pixels, over the pixel limit of {max_pixels:,}"
         )
-    decoded = pixels * bytes_per_pixel(image.mode)
+    decoded = decoded_bytes(width, height, image.mode)
     if decoded > max_decoded_bytes:
         raise ImageTooLarge(
             f"image is {width}×{height} in mode {image.mode}: {decoded:,} bytes decoded, "

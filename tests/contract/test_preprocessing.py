@@ -210,13 +210,19 @@ def test_decoded_bytes_limit_counts_bytes_per_pixel() -> None:
     data = bytearray(encode(rgba))
     data[16:24] = struct.pack(">II", 5_000, 4_000)  # 20 Mpx: under the pixel limit
     data[29:33] = struct.pack(">I", zlib.crc32(bytes(data[12:29])))
-    with pytest.raises(ImageTooLarge, match="mode RGBA: 80,000,000 bytes decoded"):
+    with pytest.raises(ImageTooLarge, match="mode RGBA: 80,032,000 bytes decoded"):
         preprocess(bytes(data), max_decoded_bytes=64 * 1024 * 1024)
+
+
+def test_decoded_bytes_count_a_pointer_per_line() -> None:
+    tall = png_claiming_size(1, 25_000_000)  # 25 Mpx of 1 byte, and 25 M line pointers
+    with pytest.raises(ImageTooLarge, match="225,000,000 bytes decoded"):
+        preprocess(tall, max_pixels=25_000_000, max_decoded_bytes=64 * 1024 * 1024)
 
 
 def test_long_thin_image_is_reduced_before_the_float_steps() -> None:
     strip = np.zeros((20_000, 3), np.uint8)
-    strip[9_000:11_000] = 255  # a bar: ink in the middle third
+    strip[9_000:11_000] = 255  # a bar: ink in the middle tenth
     image = decode(encode(strip))
     assert image.size == (3, 2_000)  # box-reduced 10× along the long side only
     assert preprocess(encode(strip)).max() == pytest.approx(1.0)
