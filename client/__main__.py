@@ -6,6 +6,8 @@ import argparse
 import importlib
 import sys
 
+from client.errors import UserError
+
 COMMANDS = {
     "predict": ("client.http_predict", "send images to the gateway (HTTP) and print the digits"),
     "grpc": ("client.grpc_predict", "send images straight to the model server over gRPC"),
@@ -25,6 +27,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(modules[args.command].run(args))
+    except UserError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
     except KeyboardInterrupt:
         return 130
 

@@ -1,25 +1,31 @@
 """`python -m client bench`: load for the gateway, or with `--target grpc` the model server.
 
-Closed loop at each `--concurrency` for `--duration` seconds, then an open loop at the
-Poisson `--rate`, after a warm-up. Prints a table, writes `<out>.json` and `<out>.png`.
-The load generator runs in this process, apart from the servers; its own CPU use is in the
-table so that a saturated load generator is visible rather than mistaken for the server.
+A first request checks that the target answers (else one line, exit 2, nothing measured);
+then a warm-up, closed loops at each `--concurrency` for `--duration` seconds, and an open
+loop at the Poisson `--rate`. Progress on stderr; a table; `<output>.json` and `<output>.png`
+(default under .run/bench/, ignored by git). The load generator runs in this process, apart
+from the servers; its own CPU use is in the table so that a saturated load generator is
+visible rather than mistaken for the server. A target that goes down stops the run at once.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from client import report
-from client.loadgen import Target
+from client.errors import Unreachable, UserError, read_files
+from client.loadgen import Target, TargetDown
 from client.samples import bench_samples
 from client.session import System, run_systems
 from client.targets import GrpcTarget, HttpTarget
 from contract.model import MODEL_NAME
 from contract.ports import GATEWAY_PORT, GRPC_PORT
 
-DEFAULT_OUT = Path("benchmarks/results/bench")
+DEFAULT_OUTPUT = report.RESULTS_DIR / "bench"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -42,7 +48,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rate", type=float, default=200.0, help="open loop, requests/s; 0: off")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per level")
     parser.add_argument("--warmup", type=float, default=2.0, help="seconds of unmeasured load")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="writes OUT.json, OUT.png")
+    parser.add_argument(
+        "--output",
+        "--out",
+        type=Path,
+        default=DEFAULT_OUTPUT,
+        help=f"writes OUTPUT.json and OUTPUT.png (default: {DEFAULT_OUTPUT})",
+    )
 
 
 def _int_list(text: str) -> list[int]:
@@ -56,7 +68,8 @@ def _int_list(text: str) -> list[int]:
 
 
 def run(args: argparse.Namespace) -> int:
-    images = args.image or bench_samples()
+    images = [path for path, _ in read_files(args.image)] if args.image else bench_samples()
+    where = args.server if args.target == "grpc" else args.url + args.path
     environment = report.environment()  # the load average before our own load
 
     def make_target() -> Target:
@@ -64,13 +77,16 @@ def run(args: argparse.Namespace) -> int:
             return GrpcTarget(args.server, args.model_name, images)
         return HttpTarget(args.url, args.path, images)
 
+    asyncio.run(first_request(make_target, f"the {args.target} at {where}"))
     levels = [("closed", float(c)) for c in args.concurrency]
     if args.rate > 0:
         levels.append(("open", args.rate))
     system = System(args.target, make_target)
-    results = run_systems([system], levels, args.duration, args.warmup)[args.target]
+    try:
+        results = run_systems([system], levels, args.duration, args.warmup)[args.target]
+    except TargetDown as exc:
+        raise Unreachable(f"benchmark stopped: {exc}") from exc
     print(report.results_table(results))
-    where = args.server if args.target == "grpc" else args.url + args.path
     document = {
         "target": args.target,
         "address": where,
@@ -80,11 +96,28 @@ def run(args: argparse.Namespace) -> int:
         "environment": environment,
         "levels": [r.to_json() for r in results],
     }
-    report.write_json(args.out.with_suffix(".json"), document)
-    print(f"wrote {args.out.with_suffix('.json')}")
-    png = args.out.with_suffix(".png")
-    if report.plot_latency_throughput({args.target: results}, png, f"{args.target} at {where}"):
+    write_results(args.output, document, {args.target: results}, f"{args.target} at {where}")
+    return 1 if any(r.errors for r in results) else 0
+
+
+async def first_request(make_target: Callable[[], Target], name: str) -> None:
+    """One request before any load: a target that is down or refusing is said in one line."""
+    target = make_target()
+    try:
+        await target.call()
+    except TargetDown as exc:
+        raise Unreachable(str(exc)) from exc
+    except Exception as exc:
+        raise UserError(f"{name} refused a first request ({exc}); nothing measured") from exc
+    finally:
+        await target.close()
+
+
+def write_results(output: Path, document: dict[str, Any], series: Any, title: str) -> None:
+    report.write_json(output.with_suffix(".json"), document)
+    print(f"wrote {output.with_suffix('.json')}")
+    png = output.with_suffix(".png")
+    if report.plot_latency_throughput(series, png, title):
         print(f"wrote {png}")
     else:
         print("no plot: it needs matplotlib (`pip install matplotlib`, or the `tf` extra)")
-    return 1 if any(r.errors for r in results) else 0

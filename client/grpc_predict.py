@@ -15,6 +15,7 @@ from pathlib import Path
 import grpc
 import numpy as np
 
+from client.errors import Unreachable, read_files
 from client.report import format_table
 from contract.model import IMAGE_SHAPE, INPUT_NAME, MODEL_NAME, PROBABILITIES, SERVING_DEFAULT
 from contract.ports import GRPC_PORT
@@ -26,6 +27,10 @@ from serving.tfs_api.tensors import make_ndarray, make_tensor_proto
 
 class ModelServerError(Exception):
     """The model server cannot be reached or refused the call; the message says which."""
+
+
+class ModelServerUnavailable(ModelServerError):
+    """Nothing answers at the address (gRPC's UNAVAILABLE)."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -41,14 +46,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    images, rows = [], []
-    for path in args.images:
-        try:
-            images.append((path, path.read_bytes()))
-        except OSError as exc:
-            rows.append([str(path), "-", "-", "-", f"error: cannot read: {exc.strerror}"])
+    images, rows = read_files(args.images), []
     try:
         answers = asyncio.run(_predict_all(args, images))
+    except ModelServerUnavailable as exc:
+        raise Unreachable(str(exc)) from exc
     except ModelServerError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -112,6 +114,8 @@ class PredictClient:
         try:
             return await self._stub.Predict(request, timeout=self._timeout)
         except grpc.aio.AioRpcError as exc:
+            if exc.code() == grpc.StatusCode.UNAVAILABLE:
+                raise ModelServerUnavailable(self._describe(exc)) from exc
             raise ModelServerError(self._describe(exc)) from exc
 
     async def classify(

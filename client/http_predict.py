@@ -5,12 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import mimetypes
-import sys
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from client.errors import Unreachable, read_files
 from client.report import format_table
 from contract.ports import GATEWAY_PORT
 
@@ -43,13 +43,13 @@ def run(args: argparse.Namespace) -> int:
     answers: list[dict[str, Any]] = []
     rows: list[list[str]] = []
     failed = False
+    files = read_files(args.images)  # a missing file is said before anything is sent
     with httpx.Client(base_url=args.url, timeout=args.timeout) as http:
-        for image in args.images:
+        for image, content in files:
             try:
-                answer = predict_file(http, image, params)
+                answer = predict_content(http, image.name, content, params)
             except GatewayUnreachable as exc:
-                print(f"error: {exc}", file=sys.stderr)
-                return 2
+                raise Unreachable(str(exc)) from exc
             except RequestFailed as exc:
                 failed = True
                 answers.append({"file": str(image), "error": str(exc)})
@@ -64,15 +64,13 @@ def run(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def predict_file(http: httpx.Client, image: Path, params: dict[str, Any]) -> dict[str, Any]:
-    """POST one image as the multipart field `file`; the gateway's JSON answer."""
+def predict_content(
+    http: httpx.Client, name: str, content: bytes, params: dict[str, Any]
+) -> dict[str, Any]:
+    """POST one image's bytes as the multipart field `file`; the gateway's JSON answer."""
+    mime = mimetypes.guess_type(name)[0] or "application/octet-stream"
     try:
-        content = image.read_bytes()
-    except OSError as exc:
-        raise RequestFailed(f"cannot read {image}: {exc.strerror}") from exc
-    mime = mimetypes.guess_type(image.name)[0] or "application/octet-stream"
-    try:
-        response = http.post("/predict", params=params, files={"file": (image.name, content, mime)})
+        response = http.post("/predict", params=params, files={"file": (name, content, mime)})
     except httpx.TimeoutException as exc:
         raise RequestFailed(f"no answer from {http.base_url} within {http.timeout.read} s") from exc
     except httpx.TransportError as exc:

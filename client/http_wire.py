@@ -18,6 +18,10 @@ class HttpError(Exception):
     """A non-2xx answer or a broken connection; the message is what the bench reports."""
 
 
+class ConnectFailed(HttpError):
+    """No connection could be opened: nothing listens at the address, or it cannot be reached."""
+
+
 @dataclass(frozen=True)
 class Endpoint:
     host: str
@@ -79,6 +83,8 @@ class Connection:
                     raise
                 self.close()
                 status, keep_alive, body = await self._exchange(request)
+        except ConnectFailed:
+            raise
         except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
             self.close()
             raise HttpError(f"connection error: {type(exc).__name__}") from exc
@@ -90,9 +96,12 @@ class Connection:
 
     async def _exchange(self, request: bytes) -> tuple[int, bool, bytes]:
         if self._writer is None:
-            self._reader, self._writer = await asyncio.open_connection(
-                self._endpoint.host, self._endpoint.port
-            )
+            try:
+                self._reader, self._writer = await asyncio.open_connection(
+                    self._endpoint.host, self._endpoint.port
+                )
+            except OSError as exc:
+                raise ConnectFailed(f"connection error: {type(exc).__name__}") from exc
         assert self._reader is not None
         self._writer.write(request)
         return await _read_response(self._reader)

@@ -23,6 +23,10 @@ MAX_OUTSTANDING = 2048  # open loop: arrivals beyond this are counted as dropped
 ERROR_SAMPLES = 5
 
 
+class TargetDown(Exception):
+    """The target refuses connections: a run stops at once rather than count failures."""
+
+
 class Target(Protocol):
     async def call(self) -> None: ...
 
@@ -67,10 +71,14 @@ class Recorder:
         self.measuring = True
         self.wall_s = 0.0
         self.cpu_s = 0.0
+        self.down: TargetDown | None = None  # set by the first call that found it down
 
     async def timed(self, call: Callable[[], Awaitable[None]], start: float) -> None:
         try:
             await call()
+        except TargetDown as exc:
+            self.down = self.down or exc
+            return
         except Exception as exc:
             if self.measuring:
                 self.errors[_error_kind(exc)] += 1
@@ -98,7 +106,7 @@ async def closed_loop(
     deadline = time.perf_counter() + duration
 
     async def worker() -> None:
-        while time.perf_counter() < deadline:
+        while time.perf_counter() < deadline and not recorder.down:
             await recorder.timed(target.call, time.perf_counter())
 
     await asyncio.gather(*(worker() for _ in range(concurrency)))
@@ -112,7 +120,7 @@ async def open_loop(
     start = time.perf_counter()
     arrival = start
     tasks: set[asyncio.Task[None]] = set()
-    while arrival < start + duration:
+    while arrival < start + duration and not recorder.down:
         arrival += rng.expovariate(rate)
         delay = arrival - time.perf_counter()
         if delay > 0:
@@ -174,6 +182,8 @@ async def run_level(
             watcher.cancel()
     recorder.wall_s += time.perf_counter() - started
     recorder.cpu_s += time.process_time() - cpu_started
+    if recorder.down:
+        raise recorder.down
 
 
 async def warm_up(target: Target, concurrency: int, duration: float) -> None:
@@ -181,3 +191,5 @@ async def warm_up(target: Target, concurrency: int, duration: float) -> None:
     recorder = Recorder()
     recorder.measuring = False
     await closed_loop(target, concurrency, duration, recorder)
+    if recorder.down:
+        raise recorder.down

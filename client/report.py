@@ -13,6 +13,8 @@ from typing import Any
 
 from client.loadgen import LevelResult
 
+# Where results go unless --output says otherwise: ignored by git, beside the demo's files.
+RESULTS_DIR = Path(".run/bench")
 COLUMNS = ("level", "req/s", "p50 ms", "p90 ms", "p99 ms", "errors", "client CPU")
 
 

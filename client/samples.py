@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from client import styles
+from client.errors import UserError
 from contract.digits import load_digits, pick_balanced
 
 BENCH_SAMPLE_COUNT = 16
@@ -44,7 +45,10 @@ def _positive(text: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    written = write_samples(args.out, args.count, args.style, args.data_dir, args.seed)
+    try:
+        written = write_samples(args.out, args.count, args.style, args.data_dir, args.seed)
+    except OSError as exc:
+        raise UserError(f"cannot write into {args.out}: {exc.strerror or exc}") from exc
     print(f"wrote {len(written)} {args.style} images into {args.out}:")
     print("  " + " ".join(path.name for path in written))
     return 0

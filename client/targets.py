@@ -11,15 +11,23 @@ import mimetypes
 from collections.abc import Sequence
 from pathlib import Path
 
-from client.http_wire import Connection, Endpoint, multipart_request, parse_url
-from contract.preprocessing import preprocess
+import numpy as np
+
+from client.errors import UserError
+from client.http_wire import ConnectFailed, Connection, Endpoint, multipart_request, parse_url
+from client.loadgen import TargetDown
+from contract.preprocessing import ImageError, preprocess
 
 
 class HttpTarget:
     """POST an image as a multipart `file` field; a pool of keep-alive connections."""
 
     def __init__(self, url: str, path: str, images: Sequence[Path]) -> None:
-        self._endpoint: Endpoint = parse_url(url, path)
+        try:
+            self._endpoint: Endpoint = parse_url(url, path)
+        except ValueError as exc:
+            raise UserError(str(exc)) from exc
+        self._url = url
         self._requests = itertools.cycle(
             [
                 multipart_request(
@@ -35,7 +43,13 @@ class HttpTarget:
 
     async def call(self) -> None:
         connection = self._idle.pop() if self._idle else Connection(self._endpoint)
-        await connection.send(next(self._requests))
+        try:
+            await connection.send(next(self._requests))
+        except ConnectFailed as exc:
+            raise TargetDown(
+                f"cannot reach the gateway at {self._url} ({exc}); "
+                "is it running? `make demo` starts it"
+            ) from exc
         self._idle.append(connection)  # a failed connection closed itself and is dropped
 
     async def close(self) -> None:
@@ -50,15 +64,28 @@ class GrpcTarget:
     def __init__(
         self, server: str, model_name: str, images: Sequence[Path], timeout: float = 10.0
     ) -> None:
-        from client.grpc_predict import PredictClient  # protobuf messages only when needed
+        # protobuf messages only when needed
+        from client.grpc_predict import ModelServerUnavailable, PredictClient
+
+        self._unavailable = ModelServerUnavailable
 
         self._client = PredictClient(server, model_name, timeout)
         self._requests = itertools.cycle(
-            [self._client.build_request([preprocess(image.read_bytes())]) for image in images]
+            [self._client.build_request([_pixels(image)]) for image in images]
         )
 
     async def call(self) -> None:
-        await self._client.predict(next(self._requests))
+        try:
+            await self._client.predict(next(self._requests))
+        except self._unavailable as exc:
+            raise TargetDown(str(exc)) from exc
 
     async def close(self) -> None:
         await self._client.close()
+
+
+def _pixels(image: Path) -> np.ndarray:
+    try:
+        return preprocess(image.read_bytes())
+    except ImageError as exc:
+        raise UserError(f"{image}: {exc.message}") from exc

@@ -1,9 +1,13 @@
 """`python -m client bench` (bench.py) on a real gateway or model server: the levels it
-measures, the JSON and plot it writes, and a target that refuses every connection."""
+measures, the JSON and plot it writes, where it writes by default, and a target that is
+down or refuses."""
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +16,8 @@ from PIL import Image
 
 from processes.ports import free_port
 from tests.client.helpers import run_client
+from tests.fixtures.cli import assert_one_line_error, run_cli
+from tests.fixtures.models import REPO_ROOT
 
 LEVEL_FIELDS = {
     "mode",
@@ -43,7 +49,7 @@ def test_bench_gateway_short_load(gateway: Any, tmp_path: Path) -> None:
     out = tmp_path / "bench"
     result = run_client(
         "bench", "--url", gateway.url, "--concurrency", "1,4", "--duration", "1",
-        "--rate", "30", "--warmup", "0.5", "--out", str(out),
+        "--rate", "30", "--warmup", "0.5", "--output", str(out),
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     document = read_bench(out)
@@ -67,22 +73,37 @@ def test_bench_grpc_target(model_server: Any, tmp_path: Path) -> None:
     out = tmp_path / "bench"
     result = run_client(
         "bench", "--target", "grpc", "--server", model_server.grpc_target,
-        "--concurrency", "2", "--duration", "1", "--rate", "0", "--warmup", "0", "--out", str(out),
+        "--concurrency", "2", "--duration", "1", "--rate", "0", "--warmup", "0",
+        "--output", str(out),
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     [level] = read_bench(out)["levels"]
     assert level["errors"] == 0 and level["throughput_rps"] > 0
 
 
-def test_bench_counts_every_failure_when_nothing_listens(tmp_path: Path) -> None:
-    out = tmp_path / "bench"
-    url = f"http://127.0.0.1:{free_port()}"
-    result = run_client(
-        "bench", "--url", url, "--concurrency", "2", "--duration", "0.5", "--rate", "0",
-        "--warmup", "0", "--out", str(out),
+@pytest.mark.parametrize("target", ["gateway", "grpc"])
+def test_bench_stops_at_once_when_nothing_listens(tmp_path: Path, target: str) -> None:
+    address = f"127.0.0.1:{free_port()}"
+    where = ["--url", f"http://{address}"] if target == "gateway" else ["--server", address]
+    run = run_cli(
+        "client", "bench", "--target", target, *where, "--duration", "30",
+        "--output", str(tmp_path / "bench"),
     )  # fmt: skip
-    assert result.returncode == 1
-    [level] = read_bench(out)["levels"]
-    assert level["requests"] > 0 and level["errors"] == level["requests"]
-    assert level["p50_ms"] is None
-    assert any("ConnectionRefusedError" in kind for kind in level["error_kinds"])
+    assert_one_line_error(
+        run, 2, f"cannot reach the {'gateway' if target == 'gateway' else 'model server'} at"
+    )
+    assert "make demo" in run.stderr_lines[0]
+    assert list(tmp_path.iterdir()) == []  # nothing measured, nothing written
+
+
+@pytest.mark.integration
+def test_bench_writes_under_run_bench_by_default(gateway: Any, tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "client", "bench", "--url", gateway.url, "--concurrency", "1",
+         "--duration", "0.3", "--rate", "0", "--warmup", "0"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / ".run" / "bench" / "bench.json").is_file()
+    assert "c=1: " in result.stderr  # progress

@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 
 import pytest
 
-from client.http_wire import Connection, HttpError, multipart_request, parse_url
+from client.http_wire import ConnectFailed, Connection, HttpError, multipart_request, parse_url
 
 
 @asynccontextmanager
@@ -93,7 +93,7 @@ def test_http_client_reports_a_refused_connection() -> None:
         connection = Connection(parse_url(url, "/predict"))
         await connection.send(b"GET / HTTP/1.1\r\n\r\n")
 
-    with pytest.raises(HttpError, match="connection error: ConnectionRefusedError"):
+    with pytest.raises(ConnectFailed, match="connection error: ConnectionRefusedError"):
         asyncio.run(scenario())
 
 

@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from client.loadgen import LevelResult, Recorder, summarize
+from client.loadgen import LevelResult, Recorder, TargetDown, summarize
 from client.report import _finite
 from client.session import System, run_systems
 from tests.client.fakes import FakeTarget
@@ -59,3 +59,28 @@ def test_summary_of_a_level_without_success_has_no_latencies() -> None:
     assert math.isnan(result.p50_ms)
     assert _finite(result.to_json())["p50_ms"] is None  # JSON has no NaN
     assert result.client_cpu_percent == 10.0
+
+
+class DownAfter(FakeTarget):
+    """Answers `answered` calls, then refuses every connection."""
+
+    def __init__(self, answered: int) -> None:
+        super().__init__(delay=0.001)
+        self.answered = answered
+
+    async def call(self) -> None:
+        await super().call()
+        if self.calls > self.answered:
+            raise TargetDown("nothing answers")
+
+
+@pytest.mark.parametrize(("mode", "level"), [("closed", 1), ("open", 500)])
+def test_a_target_that_goes_down_stops_the_run_at_once(mode: str, level: float) -> None:
+    target = DownAfter(answered=5)
+    system = System("fake", lambda: target)
+    with pytest.raises(TargetDown, match="nothing answers"):
+        run_systems([system], [(mode, level)], duration=5.0, warmup=0)
+    # One refused call ends it: a closed loop of one makes no other; an open loop at 500/s
+    # may have sent the next few arrivals while the refusal was under way.
+    assert target.calls <= (6 if mode == "closed" else 20)
+    assert target.closed
