@@ -48,6 +48,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self._awaiting_headers = True
         self._header_bytes = 0
         self._header_count = 0
+        self._parsed_header_bytes = 0
         self._header_timer: asyncio.TimerHandle | None = None
         self._refusal: tuple[int, str, str] | None = None
 
@@ -63,27 +64,32 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         if self._awaiting_headers:
             self._arm_header_timer()
             self._header_bytes += len(data)
-            if self._header_bytes > self.max_header_bytes:
-                self._refuse_headers(
-                    f"the request headers are over {self.max_header_bytes:,} bytes "
-                    "(GATEWAY_MAX_HEADER_BYTES)"
-                )
         if self._refusal is None:
             super().data_received(data)
+        # Headers still incomplete: their raw bytes so far (a chunk may also carry a body,
+        # so this is checked only while no request has started).
+        if self._awaiting_headers and self._header_bytes > self.max_header_bytes:
+            self._refuse_header_bytes()
         if self._refusal is not None:
             self._answer_refusal()
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
         self._header_count = 0
+        self._parsed_header_bytes = 0
+
+    def on_url(self, url: bytes) -> None:
+        self._count_header_bytes(len(url))
+        super().on_url(url)
 
     def on_header(self, name: bytes, value: bytes) -> None:
         self._header_count += 1
+        self._count_header_bytes(len(name) + len(value) + 4)  # ": " and CRLF
         if self._header_count > self.max_headers:
             self._refuse_headers(
                 f"the request has more than {self.max_headers} header lines (GATEWAY_MAX_HEADERS)"
             )
-        elif self._refusal is None:
+        if self._refusal is None:
             super().on_header(name, value)
 
     def on_headers_complete(self) -> None:
@@ -107,6 +113,17 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         if self._refusal is None:
             self._refusal = (400, "invalid_http_request", "the request is not valid HTTP/1.1")
         self._answer_refusal()
+
+    def _count_header_bytes(self, parsed: int) -> None:
+        self._parsed_header_bytes += parsed
+        if self._parsed_header_bytes > self.max_header_bytes:
+            self._refuse_header_bytes()
+
+    def _refuse_header_bytes(self) -> None:
+        self._refuse_headers(
+            f"the request headers are over {self.max_header_bytes:,} bytes "
+            "(GATEWAY_MAX_HEADER_BYTES)"
+        )
 
     def _refuse_headers(self, message: str) -> None:
         if self._refusal is None:

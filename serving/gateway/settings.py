@@ -36,7 +36,9 @@ class Settings(BaseSettings):
     ] = DEFAULT_MAX_DECODED_BYTES
     max_images: Annotated[int, Field(ge=1, description="images per request")] = 32
     # Decoding runs in this many threads; beyond `preprocess_queue` waiting requests, 503.
-    preprocess_threads: Annotated[int, Field(ge=1)] = 2
+    # One by default: a worker has a core at most (the pod's limit), and the event loop
+    # needs its share of it; scale with GATEWAY_WORKERS or pods.
+    preprocess_threads: Annotated[int, Field(ge=1)] = 1
     preprocess_queue: Annotated[int, Field(ge=0)] = 64
     # The HTTP server's own limits (http_server.py), answered 431 and 408.
     max_header_bytes: Annotated[int, Field(ge=1024)] = 16 * KiB

@@ -71,6 +71,13 @@ def test_header_limits_and_malformed_requests_are_json(
     assert got == status and words in error["message"]
 
 
+def test_a_body_in_the_headers_chunk_is_no_header(gateway: GatewayProcess) -> None:
+    body = b"\0" * 20_000  # five times the header limit, sent with the headers at once
+    answer = exchange(gateway, POST + b"Content-Length: 20000\r\nConnection: close\r\n\r\n" + body)
+    status, error = status_and_error(answer)
+    assert (status, error["code"]) == (415, "unsupported_image")
+
+
 def test_slow_headers_are_a_408(gateway: GatewayProcess) -> None:
     status, error = status_and_error(exchange(gateway, GET))  # never ends its headers
     assert (status, error["code"]) == (408, "header_timeout")
