@@ -8,8 +8,9 @@
 All servers run at once (idle when not measured). Each level is measured in rounds that
 interleave the systems (see client/session.py), the load generator in this process, and
 the CPU used by each system's server processes is recorded. Writes
-benchmarks/results/end_to_end.{json,png} and prints the goals as ratios, which are what
-count on a CPU shared with other work.
+.run/bench/end_to_end.{json,png} (`--output benchmarks/results/end_to_end` updates the
+published figures) and prints the goals as ratios, which are what count on a CPU shared with
+other work. A server that dies stops the run at once.
 
 Run: python -m benchmarks.end_to_end [--duration 8] [--concurrency 1,8,32,64]
 """
@@ -24,8 +25,9 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from benchmarks.output import EXIT_DOWN, add_output, stop, write_json
 from client import report
-from client.loadgen import LevelResult, Target
+from client.loadgen import LevelResult, Target, TargetDown
 from client.samples import write_samples
 from client.session import System, run_systems
 from client.targets import GrpcTarget, HttpTarget
@@ -73,7 +75,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--rounds", type=int, default=4, help="interleaved slices per level")
     parser.add_argument("--systems", default=",".join(SYSTEMS))
-    parser.add_argument("--out", type=Path, default=Path("benchmarks/results/end_to_end"))
+    add_output(parser, "end_to_end")
     return parser.parse_args()
 
 
@@ -82,7 +84,7 @@ def main() -> int:
     environment = report.environment()  # the load average before our own load
     versions = sorted(int(p.name) for p in args.model_base_path.glob("*") if p.name.isdigit())
     if not versions:
-        sys.exit(f"error: no published version in {args.model_base_path}; run `make demo` first")
+        stop(f"no published version in {args.model_base_path}; run `make demo` first")
     levels = [("closed", float(c)) for c in args.concurrency.split(",")]
     wanted = args.systems.split(",")
     work = Path(tempfile.mkdtemp(prefix="mnist-bench-"))
@@ -92,16 +94,18 @@ def main() -> int:
 
     with ExitStack() as stack:
         systems = start_systems(stack, args, wanted, uploads, work, versions[-1])
-        results = run_systems(systems, levels, args.duration, args.warmup, args.rounds)
+        try:
+            results = run_systems(systems, levels, args.duration, args.warmup, args.rounds)
+        except TargetDown as exc:
+            stop(f"benchmark stopped: {exc} (logs in {work})", EXIT_DOWN)
 
     document = summarize(args, results, [p.name for p in uploads], versions[-1])
     document["environment"] = environment
-    report.write_json(args.out.with_suffix(".json"), document)
-    report.plot_latency_throughput(
-        results, args.out.with_suffix(".png"), "end to end, closed loop (same uploads)"
-    )
     print_tables(results, document["goals"])
-    print(f"\nwrote {args.out.with_suffix('.json')} and {args.out.with_suffix('.png')}")
+    write_json(args.output, document)
+    png = args.output.with_suffix(".png")
+    if report.plot_latency_throughput(results, png, "end to end, closed loop (same uploads)"):
+        print(f"wrote {png}")
     return 0
 
 

@@ -6,7 +6,9 @@ fixed time. Prints a table, the batched/unbatched ratio at concurrency 32 (goal 
 the server's resident memory with one and with two versions loaded.
 
 Run: python -m benchmarks.model_server --model-base-path models/mnist [--duration 8]
-(models/mnist is what `make demo` publishes; any base path with version 1 works).
+(models/mnist is what `make demo` publishes; any base path with version 1 works). Writes
+.run/bench/model_server.json unless --output says where; a server that stops answering
+ends the run at once, in one line.
 """
 
 import argparse
@@ -20,6 +22,7 @@ from typing import NamedTuple
 import grpc
 import numpy as np
 
+from benchmarks.output import add_output, progress, stop, write_json
 from contract.model import INPUT_NAME, MODEL_NAME
 from processes import proc
 from processes.servers import BATCHING_CONFIG, ModelServerProcess, running_model_server
@@ -75,8 +78,16 @@ def _measure(base: Path, batching: bool, duration: float) -> dict[int, Level]:
     flags = (
         ["--enable_batching", f"--batching_parameters_file={BATCHING_CONFIG}"] if batching else []
     )
+    mode = "batched" if batching else "unbatched"
+    levels = {}
     with running_model_server(base, *flags) as server:
-        return {n: asyncio.run(_throughput(server, n, duration)) for n in LEVELS}
+        for n in LEVELS:
+            progress(f"{mode}, concurrency {n}: {duration:g} s ...")
+            try:
+                levels[n] = asyncio.run(_throughput(server, n, duration))
+            except grpc.aio.AioRpcError as exc:
+                stop(f"the model server stopped answering ({exc.code().name}): {exc.details()}", 2)
+    return levels
 
 
 def _memory(base: Path) -> tuple[float, float]:
@@ -101,10 +112,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model-base-path", type=Path, default=Path("models/mnist"))
     parser.add_argument("--duration", type=float, default=8.0, help="seconds per level")
+    add_output(parser, "model_server")
     args = parser.parse_args()
     base = args.model_base_path.resolve()
     if not (base / "1").is_dir():
-        parser.error(f"{base}/1 not found: publish a model first (make demo)")
+        stop(f"{args.model_base_path}/1 not found: publish a model first (make demo)")
 
     unbatched = _measure(base, batching=False, duration=args.duration)
     batched = _measure(base, batching=True, duration=args.duration)
@@ -122,8 +134,19 @@ def main() -> None:
     ratio = batched[32].rps / unbatched[32].rps
     verdict = "met" if ratio >= GOAL_RATIO else "NOT met"
     print(f"batched/unbatched at concurrency 32: {ratio:.2f}x (goal >= {GOAL_RATIO}x: {verdict})")
+    progress("memory with one and with two versions ...")
     one, two = _memory(base)
     print(f"server RSS: {one:.0f} MiB with one version, {two:.0f} MiB with two versions loaded")
+    write_json(
+        args.output,
+        {
+            "duration_s": args.duration,
+            "unbatched": {n: level._asdict() for n, level in unbatched.items()},
+            "batched": {n: level._asdict() for n, level in batched.items()},
+            "batched_over_unbatched_c32": ratio,
+            "rss_mib": {"one_version": one, "two_versions": two},
+        },
+    )
 
 
 if __name__ == "__main__":

@@ -8,24 +8,26 @@ black ink on paper, large off-centre canvas, tinted photo-like JPEG, transparent
 export), preprocessed by contract/preprocessing.py and classified by the SavedModel
 in this process (or sent to a running gateway's /predict in batches). It prints accuracy
 per style against the model on the raw arrays, the figure the issue's goals compare with:
-plain within 0.3 points, every other style within 1 point.
+plain within 0.3 points, every other style within 1 point. `--limit N` measures the first N
+digits only; results go to .run/bench/upload_accuracy.json unless --output says where.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import numpy as np
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
+from benchmarks.output import add_output, progress, reachable, stop, write_json  # noqa: E402
 from client.styles import STYLES, render  # noqa: E402
 from contract.digits import load_test_set  # noqa: E402
 from contract.preprocessing import preprocess  # noqa: E402
@@ -101,12 +103,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--limit", type=int, help="first N digits only (default: all)")
     parser.add_argument("--styles", default=",".join(STYLES))
     parser.add_argument("--jobs", type=int, default=2, help="processes rendering/preprocessing")
-    parser.add_argument("--json", type=Path, help="also write the results here")
+    add_output(parser, "upload_accuracy")
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.gateway and not reachable(urlsplit(args.gateway).netloc):
+        stop(f"nothing answers at --gateway {args.gateway}; `make demo` starts one", 2)
     images, labels = load_test_digits(args.data_dir, args.limit)
     model_dir = args.model_dir or args.raw_model_dir
     classify = saved_model_classifier(model_dir) if model_dir else None
@@ -119,12 +123,10 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, dict[str, float]] = {}
     with ProcessPoolExecutor(args.jobs) as pool:
         for style in args.styles.split(","):
+            progress(f"{style}: rendering and classifying {len(labels):,} digits ...")
             results[style] = measure_style(pool, style, images, labels, args.gateway, classify, raw)
             print_row(style, results[style], len(labels))
-    if args.json:
-        args.json.write_text(
-            json.dumps({"raw_accuracy": raw, "digits": len(labels), "styles": results}, indent=2)
-        )
+    write_json(args.output, {"raw_accuracy": raw, "digits": len(labels), "styles": results})
     missed = [r for r in results.values() if -r["delta_points"] > r["goal_points"]]
     return 1 if raw is not None and missed else 0
 

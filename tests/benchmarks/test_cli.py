@@ -1,0 +1,44 @@
+"""The benchmarks as a user meets them: each says where it writes (under .run/bench/ unless
+--output), and a missing model or a target that is down is one line, nothing measured."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from processes.ports import free_port
+from tests.fixtures.cli import assert_one_line_error, run_cli
+
+BENCHMARKS = ["end_to_end", "model_server", "gateway_footprint", "upload_accuracy"]
+
+
+@pytest.mark.parametrize("name", BENCHMARKS)
+def test_help_names_the_default_output_under_run_bench(name: str) -> None:
+    run = run_cli(f"benchmarks.{name}", "--help")
+    assert run.code == 0
+    assert f".run/bench/{name}" in " ".join(run.stdout.split())
+    assert not run.imported_tensorflow
+
+
+@pytest.mark.parametrize("name", ["end_to_end", "model_server"])
+def test_a_missing_model_is_one_line(name: str, tmp_path: Path) -> None:
+    run = run_cli(f"benchmarks.{name}", "--model-base-path", str(tmp_path / "none"))
+    assert_one_line_error(run, 1, "make demo")
+    assert not run.imported_tensorflow
+
+
+@pytest.mark.parametrize(
+    ("name", "flag", "address"),
+    [
+        ("gateway_footprint", "--model-server", "127.0.0.1:{port}"),
+        ("upload_accuracy", "--gateway", "http://127.0.0.1:{port}"),
+    ],
+)
+def test_a_target_that_is_down_is_one_line(
+    name: str, flag: str, address: str, tmp_path: Path
+) -> None:
+    where = address.format(port=free_port())
+    run = run_cli(f"benchmarks.{name}", flag, where, "--output", str(tmp_path / "out"))
+    assert_one_line_error(run, 2, f"nothing answers at {flag} {where}")
+    assert list(tmp_path.iterdir()) == []
