@@ -6,7 +6,7 @@ by the gateway, the clients and the benchmarks. The steps:
 1. decode: PNG, JPEG, GIF (first frame), BMP, WebP or TIFF; the pixel and decoded-bytes
    limits are checked on the header, before the pixels are decoded; EXIF orientation
    applied; an image with a side over WORK_MAX_SIDE is box-reduced to it in Pillow, so
-   the float steps below never cost more than a 2048×2048 image does;
+   the float steps below never cost more than a 1024×1024 image does;
 2. grayscale, with transparency composited onto white;
 3. polarity: the ink is whichever extreme lies further from the background (the median of
    the border), so dark-on-light images are inverted to MNIST's light-on-dark;
@@ -47,7 +47,7 @@ DEFAULT_MAX_PIXELS = 25_000_000
 # a pointer per line): a 1×25,000,000 image costs 225 MB, not 25.
 DEFAULT_MAX_DECODED_BYTES = 64 * 1024 * 1024
 LINE_POINTER_BYTES = 8
-WORK_MAX_SIDE = 2048  # larger images are box-reduced before the float steps
+WORK_MAX_SIDE = 1024  # larger images are box-reduced before the float steps
 
 
 class ImageError(Exception):

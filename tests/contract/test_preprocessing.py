@@ -224,7 +224,7 @@ def test_long_thin_image_is_reduced_before_the_float_steps() -> None:
     strip = np.zeros((20_000, 3), np.uint8)
     strip[9_000:11_000] = 255  # a bar: ink in the middle tenth
     image = decode(encode(strip))
-    assert image.size == (3, 2_000)  # box-reduced 10× along the long side only
+    assert image.size == (3, 1_000)  # box-reduced 20× along the long side only
     assert preprocess(encode(strip)).max() == pytest.approx(1.0)
 
 
