@@ -5,8 +5,9 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 MODEL_BASE_PATH ?= models/mnist
 RUN_DIR ?= runs/cnn
+TENSORBOARD_PORT ?= 6006
 
-.PHONY: setup demo stop test check bench protos system-deps clean
+.PHONY: setup demo stop test check bench tensorboard protos system-deps clean
 
 setup: $(STAMP)
 
@@ -30,10 +31,15 @@ demo: setup
 stop:
 	$(PYTHON) scripts/demo.py stop
 
-# End-to-end benchmark: writes benchmarks/results/end_to_end.{json,png}.
+# End-to-end benchmark: writes .run/bench/end_to_end.{json,png}
+# (`--output benchmarks/results/end_to_end` updates the published figures).
 bench: setup
 	MODEL_BASE_PATH=$(MODEL_BASE_PATH) RUN_DIR=$(RUN_DIR) $(PY) scripts/demo.py publish
 	$(PY) -m benchmarks.end_to_end --model-base-path $(MODEL_BASE_PATH)
+
+# TensorBoard on every run under runs/ (their logs/), with the venv's TensorBoard.
+tensorboard: setup
+	$(PY) scripts/tensorboard_runs.py --logdir runs --port $(TENSORBOARD_PORT)
 
 test: setup
 	$(PY) -m pytest
