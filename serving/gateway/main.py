@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from contract import preprocessing
 from serving.gateway.access_log import configure_logging
 from serving.gateway.api.handlers import install_error_handlers
-from serving.gateway.api.routes import health, metrics, models, predict, web
+from serving.gateway.api.routes import docs, health, metrics, models, predict, web
 from serving.gateway.inference import Preprocessing
 from serving.gateway.middleware import BodyLimitsMiddleware, RequestObservationMiddleware
 from serving.gateway.predictor import GrpcPredictor, PredictorClient
@@ -45,12 +45,19 @@ def create_app(
             await app.state.predictor.close()
             app.state.preprocessing.pool.close()
 
-    app = FastAPI(title="MNIST gateway", description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(
+        title="MNIST gateway",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,  # served offline by api/routes/docs.py
+        redoc_url=None,
+    )
     app.state.settings = settings
     install_error_handlers(app)
-    for module in (predict, health, models, metrics, web):
+    for module in (predict, health, models, metrics, web, docs):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="static")
+    docs.mount_assets(app)
     app.add_middleware(
         BodyLimitsMiddleware,
         max_bytes=settings.max_upload_bytes,

@@ -5,12 +5,14 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from tests.fixtures.gateway import GatewayProcess
+from processes.ports import free_port
+from tests.fixtures.gateway import GatewayProcess, running_gateway
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
@@ -91,5 +93,55 @@ def test_dropping_a_non_image_shows_the_error(browser, gateway: GatewayProcess) 
         )
         page.wait_for_selector("#error:not([hidden])")
         assert "accepted format" in page.locator("#error").inner_text()
+    finally:
+        page.close()
+
+
+@pytest.fixture(scope="module")
+def lone_gateway() -> Iterator[GatewayProcess]:
+    """A gateway whose model server is down: enough for pages that need no model."""
+    with running_gateway(f"127.0.0.1:{free_port()}", wait_for="/healthz") as process:
+        yield process
+
+
+def offline(page, base_url: str) -> list[tuple[str, str]]:
+    """Every request that leaves the gateway is refused, as on a machine without Internet;
+    the list of refused (resource type, URL) fills as the page tries."""
+    refused: list[tuple[str, str]] = []
+
+    def route(request_route) -> None:
+        request = request_route.request
+        if request.url.startswith(base_url):
+            request_route.continue_()
+        else:
+            refused.append((request.resource_type, request.url))
+            request_route.abort()
+
+    page.route("**/*", route)
+    return refused
+
+
+@pytest.mark.parametrize(
+    ("path", "operation"),
+    [
+        ("/docs", ".opblock-summary-path[data-path='/predict']"),
+        ("/redoc", "text=/predict"),
+    ],
+)
+def test_api_docs_render_offline(
+    browser, lone_gateway: GatewayProcess, path: str, operation: str, tmp_path: Path
+) -> None:
+    page = browser.new_page(viewport={"width": 1100, "height": 800})
+    try:
+        refused = offline(page, lone_gateway.url)
+        page.goto(lone_gateway.url + path)
+        page.wait_for_selector(operation, timeout=15_000)
+        page.screenshot(path=str(tmp_path / f"{path.strip('/')}.png"))
+        # No script, style, font or data from anywhere but the gateway; ReDoc's footer asks
+        # for its maker's logo, an image whose absence changes nothing.
+        assert {kind for kind, _ in refused} <= {"image"}, refused
+        if path == "/docs":  # Swagger UI lists every operation of the API
+            paths = page.locator(".opblock-summary-path").all_inner_texts()
+            assert {"/predict", "/healthz", "/readyz"} <= {p.strip() for p in paths}
     finally:
         page.close()
