@@ -39,7 +39,7 @@ class Settings(BaseSettings):
     # One by default: a worker has a core at most (the pod's limit), and the event loop
     # needs its share of it; scale with GATEWAY_WORKERS or pods.
     preprocess_threads: Annotated[int, Field(ge=1)] = 1
-    preprocess_queue: Annotated[int, Field(ge=0)] = 64
+    preprocess_queue: Annotated[int, Field(ge=0)] = 16  # each holds its upload (≤ 5 MiB)
     # The HTTP server's own limits (http_server.py), answered 431 and 408.
     max_header_bytes: Annotated[int, Field(ge=1024)] = 16 * KiB
     max_headers: Annotated[int, Field(ge=8)] = 64

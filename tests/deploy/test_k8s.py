@@ -330,3 +330,22 @@ def test_model_store_access_mode(overlay):
     pvc = find(_objects(overlay), "PersistentVolumeClaim", "model-store")
     expected = {"gpu": ["ReadWriteMany"], "cpu": ["ReadWriteOnce"]}[overlay]
     assert pvc["spec"]["accessModes"] == expected
+
+
+def _megabytes(size: str) -> int:
+    return int(size.removesuffix("m")) * 1024 * 1024
+
+
+def test_ingress_limits_leave_the_answers_to_the_gateway():
+    """Over the ingress's limits nginx answers in HTML; so they must be looser than the
+    gateway's, whose JSON errors name the limit."""
+    objects = _objects("gpu")
+    annotations = find(objects, "Ingress", "gateway")["metadata"]["annotations"]
+    c = container(find(objects, "Deployment", "gateway"), "gateway")
+    env = _env(c)
+    nginx = "nginx.ingress.kubernetes.io/"
+    assert _megabytes(annotations[nginx + "proxy-body-size"]) > int(env["GATEWAY_MAX_UPLOAD_BYTES"])
+    settings = pytest.importorskip("serving.gateway.settings").Settings()
+    assert float(annotations[nginx + "proxy-read-timeout"]) > settings.rpc_timeout_seconds
+    ready_timeout = float(env["GATEWAY_READY_TIMEOUT_SECONDS"])
+    assert ready_timeout < c["readinessProbe"]["timeoutSeconds"]
