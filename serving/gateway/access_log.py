@@ -15,6 +15,7 @@ import logging
 import re
 import sys
 import time
+import warnings
 from typing import Any
 
 from starlette.types import Scope
@@ -98,7 +99,14 @@ class _OurHandler(logging.StreamHandler):  # type: ignore[type-arg]
 
 
 def configure_logging(level: str, log_format: str) -> None:
-    """The root logger writes to stderr in `log_format`; uvicorn's loggers propagate to it."""
+    """The root logger writes to stderr in `log_format`; uvicorn's loggers propagate to it.
+
+    Pillow's warnings about a damaged upload ("Corrupt EXIF data", "Truncated File Read")
+    are dropped: the upload's access line says what became of it. Other warnings become
+    log records in the same format.
+    """
+    warnings.filterwarnings("ignore", module=r"PIL\.")
+    logging.captureWarnings(True)
     root = logging.getLogger()
     for handler in [h for h in root.handlers if isinstance(h, _OurHandler)]:
         root.removeHandler(handler)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import subprocess
 import sys
 
 import pytest
@@ -89,3 +90,16 @@ def test_text_formatter_keeps_an_exception_on_one_line() -> None:
         record = logging.LogRecord("x", logging.ERROR, __file__, 1, "failed", None, None)
         record.exc_info = sys.exc_info()
     assert "\n" not in TextFormatter().format(record)
+
+
+def test_pillow_warnings_are_dropped_and_others_logged_in_one_line() -> None:
+    code = (
+        "import warnings; from serving.gateway.access_log import configure_logging; "
+        "configure_logging('info', 'json'); "
+        "warnings.warn_explicit('Corrupt EXIF data', UserWarning, 'x.py', 1, "
+        "module='PIL.TiffImagePlugin'); "
+        "warnings.warn('something else')"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    [line] = done.stderr.splitlines()
+    assert json.loads(line)["logger"] == "py.warnings" and "something else" in line
