@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import httpx
 import numpy as np
@@ -12,6 +13,7 @@ from processes.ports import free_port
 from processes.servers import ModelServerProcess
 from tests.fixtures.gateway import GatewayProcess, running_gateway
 from tests.fixtures.images import encode
+from tests.fixtures.servers import running_model_server
 
 pytestmark = pytest.mark.integration
 
@@ -131,3 +133,18 @@ def test_json_access_log_one_line_per_request(
     assert ok["latency_ms"] > 0 and ok["level"] == "info"
     [bad_line] = [r for r in records if "bad-1" in json.dumps(r)]  # the error: once
     assert (bad_line["status"], bad_line["error"]) == (422, "corrupt_image")
+
+
+def test_no_servable_version_is_503_with_retry_after(tmp_path: Path) -> None:
+    """A model server with no version at all: an outage (503), not the client's 404."""
+    with (
+        running_model_server(tmp_path / "mnist", wait_for_model=None) as empty,
+        running_gateway(empty.grpc_target, wait_for="/healthz") as gateway,
+    ):
+        image = encode(np.eye(28, dtype=np.uint8) * 255)
+        response = httpx.post(f"{gateway.url}/predict", content=image, headers=PNG, timeout=10)
+        pinned = httpx.post(f"{gateway.url}/predict?version=1", content=image, headers=PNG)
+    assert response.status_code == 503, response.text
+    assert response.json()["error"]["code"] == "no_servable_version"
+    assert response.headers["retry-after"] == "1"
+    assert pinned.status_code == 404
