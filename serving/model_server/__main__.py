@@ -10,6 +10,10 @@ from collections.abc import Callable
 def main(argv: list[str] | None = None) -> int:
     # Quieten TensorFlow's C++ start-up chatter unless the user asked for it.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
+    # TensorFlow's plain kernels, as in the tensorflow/serving image (its oneDNN build is a
+    # separate image): the oneDNN convolution aborts the process on an input of the wrong
+    # rank where the plain one answers INVALID_ARGUMENT, and shapes are the graph's to judge.
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname).1s %(name)s] %(message)s"
     )

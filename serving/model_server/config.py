@@ -42,7 +42,9 @@ def parse_text_proto(path: str | Path, message: Message) -> Message:
     try:
         return text_format.Parse(text, message)
     except text_format.ParseError as exc:
-        raise ConfigError(f"invalid {message.DESCRIPTOR.name} in {path}: {exc}") from exc
+        # TF Serving's (protobuf's) own words, which scripts and its tests look for.
+        name = message.DESCRIPTOR.full_name
+        raise ConfigError(f"{path}: Error parsing text-format {name}: {exc}") from exc
 
 
 @dataclass(frozen=True)

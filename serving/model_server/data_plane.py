@@ -61,6 +61,16 @@ def _select_outputs(signature: Signature, output_filter: Sequence[str]) -> list[
     return list(output_filter)
 
 
+def _check_batchable(signature_name: str, inputs: Arrays) -> None:
+    """Merged along axis 0, a batch's inputs must agree on it (TF Serving's batcher too)."""
+    sizes = {array.shape[0] if array.ndim else 1 for array in inputs.values()}
+    if len(sizes) > 1:
+        raise invalid_argument(
+            f"inputs of signature {signature_name} must share their 0th dimension "
+            f"to be batched, got sizes {sorted(sizes)}"
+        )
+
+
 class DataPlane:
     """Predict, metadata and status over the versions the manager holds."""
 
@@ -125,6 +135,7 @@ class DataPlane:
         self, key: tuple[str, int, str], signature: Signature, inputs: Arrays, rows: int
     ) -> Arrays:
         if self._batcher is not None:
+            _check_batchable(signature.name, inputs)
             return await self._batcher.submit(key, signature, inputs, rows)
         started = time.perf_counter()
         loop = asyncio.get_running_loop()

@@ -19,7 +19,7 @@ from tensorflow_serving.apis import (
 from serving.model_server.control_plane import ControlPlane
 from serving.model_server.data_plane import DataPlane
 from serving.model_server.errors import ServingError
-from serving.model_server.tensors import fill_proto, to_ndarray
+from serving.model_server.tensors import decode_inputs, fill_proto
 
 T = TypeVar("T")
 
@@ -38,13 +38,14 @@ async def _now(value: T) -> T:
 
 
 class PredictionServicer(prediction_service_pb2_grpc.PredictionServiceServicer):
-    def __init__(self, data_plane: DataPlane):
+    def __init__(self, data_plane: DataPlane, tensor_content: bool = False):
         self._data_plane = data_plane
+        self._tensor_content = tensor_content  # --enable_serialization_as_tensor_content
 
     async def Predict(self, request: Any, context: Context) -> Any:
         # The hot path, so no closure and no intermediate TensorProto per output.
         try:
-            inputs = {alias: to_ndarray(t, alias) for alias, t in request.inputs.items()}
+            inputs = decode_inputs(request.inputs)
             prediction = await self._data_plane.predict(
                 request.model_spec,
                 inputs,
@@ -61,7 +62,7 @@ class PredictionServicer(prediction_service_pb2_grpc.PredictionServiceServicer):
         spec.version.value = prediction.version
         spec.signature_name = prediction.signature_name
         for alias, value in prediction.outputs.items():
-            fill_proto(response.outputs[alias], value)
+            fill_proto(response.outputs[alias], value, self._tensor_content)
         return response
 
     async def GetModelMetadata(self, request: Any, context: Context) -> Any:
@@ -99,10 +100,13 @@ class ModelServicer(model_service_pb2_grpc.ModelServiceServicer):
 
 
 def add_services(
-    server: grpc.aio.Server, data_plane: DataPlane, control_plane: ControlPlane
+    server: grpc.aio.Server,
+    data_plane: DataPlane,
+    control_plane: ControlPlane,
+    tensor_content: bool = False,
 ) -> None:
     prediction_service_pb2_grpc.add_PredictionServiceServicer_to_server(
-        PredictionServicer(data_plane), server
+        PredictionServicer(data_plane, tensor_content), server
     )
     model_service_pb2_grpc.add_ModelServiceServicer_to_server(
         ModelServicer(data_plane, control_plane), server

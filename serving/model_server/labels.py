@@ -12,10 +12,20 @@ import grpc
 from serving.model_server.errors import ServingError, invalid_argument
 
 
-def check_assignable(model_name: str, labels: Mapping[str, int], available: set[int]) -> None:
-    """FAILED_PRECONDITION, as TF Serving words it, for a label naming an unavailable version."""
-    for version in labels.values():
-        if version not in available:
+def check_assignable(
+    model_name: str,
+    labels: Mapping[str, int],
+    available: set[int],
+    current: Mapping[str, int] | None = None,
+) -> None:
+    """FAILED_PRECONDITION, as TF Serving words it, for a label naming an unavailable version.
+
+    With `current` (--allow_version_labels_for_unavailable_models), a label that is new, or
+    stays where it is, may name a version that is not available yet; moving one may not.
+    """
+    for label, version in labels.items():
+        may_wait = current is not None and current.get(label, version) == version
+        if version not in available and not may_wait:
             raise ServingError(
                 grpc.StatusCode.FAILED_PRECONDITION,
                 f"Request to assign label to version {version} of model {model_name}, "

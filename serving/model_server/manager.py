@@ -65,6 +65,15 @@ class _Model:
 
 
 @dataclass(frozen=True)
+class Retries:
+    """--max_num_load_retries and --load_retry_interval_micros: a failed load is tried again
+    `count` more times, `interval` seconds apart, before the version ends in error."""
+
+    count: int = 0
+    interval: float = 0.0
+
+
+@dataclass(frozen=True)
 class Handle:
     """A version held for the duration of a request."""
 
@@ -89,11 +98,15 @@ class ModelManager:
         warmup_iterations: int | None = 1,
         poll_seconds: float = 1.0,
         load: Loader = Servable.load,
+        retries: Retries = Retries(),
+        allow_unavailable_labels: bool = False,
     ):
         self._metrics = metrics
         self._warmup_iterations = warmup_iterations
         self._poll_seconds = poll_seconds
         self._load_servable = load
+        self._retries = retries
+        self._allow_unavailable_labels = allow_unavailable_labels
         self._source = VersionSource()
         self._models: dict[str, _Model] = {}
         self._lock = threading.Lock()
@@ -206,8 +219,9 @@ class ModelManager:
         """All labels or none: the old labels stay if one names an unavailable version."""
         with self._lock:
             for name, model_config in wanted.items():
-                available = self._models[name].available()
-                check_assignable(name, model_config.version_labels, available)
+                model = self._models[name]
+                current = model.labels if self._allow_unavailable_labels else None
+                check_assignable(name, model_config.version_labels, model.available(), current)
             for name, model_config in wanted.items():
                 self._models[name].labels = dict(model_config.version_labels)
 
@@ -220,8 +234,7 @@ class ModelManager:
         path = found.path
         log.info("Loading servable: {name: %s version: %d} from %s", name, version, path)
         try:
-            servable = self._load_servable(path)
-            warmed = servable.warm_up(self._warmup_iterations) if self._warmup_iterations else 0
+            servable, warmed = self._load_with_retries(path)
         except LoadError as exc:
             log.error("Loading servable: {name: %s version: %d} failed: %s", name, version, exc)
             self._metrics.load_attempt_count.inc(model_path=str(path), status="fail")
@@ -235,15 +248,32 @@ class ModelManager:
             self._update_gauge(name)
         log.info("Successfully loaded servable version {name: %s version: %d}", name, version)
 
+    def _load_with_retries(self, path: Path) -> tuple[Servable, int]:
+        """The servable and its warmup records read; the last LoadError when all tries fail."""
+        left = self._retries.count
+        while True:
+            try:
+                servable = self._load_servable(path)
+                warmed = servable.warm_up(self._warmup_iterations) if self._warmup_iterations else 0
+                return servable, warmed
+            except LoadError as exc:
+                if left <= 0 or self._stopped_within(self._retries.interval):
+                    raise
+                log.warning("Loading %s failed, %d retries left: %s", path, left, exc)
+                left -= 1
+
     def _unload(self, name: str, version: int) -> None:
         with self._lock:
             entry = self._models[name].versions[version]
             entry.state = State.UNLOADING
             self._update_gauge(name)
             # Requests holding this version finish first (bounded, in case one hangs).
-            if not self._changed.wait_for(lambda: entry.in_flight == 0, UNLOAD_WAIT_SECONDS):
+            drained = self._changed.wait_for(lambda: entry.in_flight == 0, UNLOAD_WAIT_SECONDS)
+            if not drained:
                 log.warning("unloading %s version %d with requests in flight", name, version)
-            entry.servable, entry.state = None, State.END
+            servable, entry.servable, entry.state = entry.servable, None, State.END
+        if drained and servable is not None:
+            servable.close()  # frees the session; one still in use is left to the GC
         log.info("Unloaded servable version {name: %s version: %d}", name, version)
 
     def _update_gauge(self, name: str) -> None:

@@ -8,8 +8,10 @@
 Errors are `{"error": "..."}` with the HTTP status TF Serving gives for the gRPC code.
 """
 
+import asyncio
 import json
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import grpc
@@ -24,11 +26,17 @@ from tensorflow_serving.apis import get_model_metadata_pb2, get_model_status_pb2
 
 from serving.model_server.data_plane import SIGNATURE_DEF_FIELD, DataPlane, Prediction
 from serving.model_server.errors import ServingError, invalid_argument
+from serving.model_server.flags import Options
 from serving.model_server.metrics import Metrics
 from serving.model_server.servable import TensorSpec
 from serving.model_server.tensors import dtype_name, numpy_dtype
 
 MAX_BODY_BYTES = 64 * 1024 * 1024
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "POST, GET",
+    "Access-Control-Allow-Headers": "Content-Type",
+}
 _PATH = re.compile(
     r"/v1/models/(?P<name>[^/:]+)"
     r"(?:/versions/(?P<version>\d+)|/labels/(?P<label>[^/:]+))?"
@@ -130,21 +138,46 @@ def format_predictions(prediction: Prediction, row_format: bool) -> dict[str, An
     return {"predictions": rows}
 
 
+@dataclass(frozen=True)
+class RestOptions:
+    timeout: float | None = None  # --rest_api_timeout_in_ms
+    prometheus_path: str | None = None  # from --monitoring_config_file
+    cors: bool = False  # --rest_api_enable_cors_support
+    max_in_flight: int = 0  # --rest_api_num_threads; 0: no bound
+
+    @classmethod
+    def of(cls, options: Options) -> "RestOptions":
+        return cls(
+            options.rest_api_timeout_seconds,
+            options.prometheus_path,
+            options.enable_cors,
+            options.rest_api_num_threads,
+        )
+
+
 class RestApi:
-    def __init__(
-        self,
-        data_plane: DataPlane,
-        metrics: Metrics,
-        timeout: float,
-        prometheus_path: str | None,
-    ):
+    def __init__(self, data_plane: DataPlane, metrics: Metrics, options: RestOptions):
         self._data_plane = data_plane
         self._metrics = metrics
-        self._timeout = timeout
-        routes = [Route("/{path:path}", self._dispatch, methods=["GET", "POST"])]
-        if prometheus_path:
-            routes.insert(0, Route(prometheus_path, self._exposition, methods=["GET"]))
+        self._timeout = options.timeout
+        self._cors = options.cors
+        # TF Serving answers REST on a pool of that many threads: at most that many at once.
+        self._slots = asyncio.Semaphore(options.max_in_flight) if options.max_in_flight else None
+        methods = ["GET", "POST", "OPTIONS"]
+        routes = [Route("/{path:path}", self._dispatch_bounded, methods=methods)]
+        if options.prometheus_path:
+            routes.insert(0, Route(options.prometheus_path, self._exposition, methods=["GET"]))
         self.app = Starlette(routes=routes)
+
+    async def _dispatch_bounded(self, request: Request) -> Response:
+        if self._slots is None:
+            response = await self._dispatch(request)
+        else:
+            async with self._slots:
+                response = await self._dispatch(request)
+        if self._cors:
+            response.headers.update(CORS_HEADERS)
+        return response
 
     async def _exposition(self, request: Request) -> Response:
         text = self._metrics.exposition()

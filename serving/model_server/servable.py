@@ -1,6 +1,14 @@
-"""One loaded version of a model: its SavedModel signatures, input checks and warmup."""
+"""One loaded version of a model: its SavedModel signatures, input checks and warmup.
+
+Every SavedModel, TF1 or TF2, is loaded as TF Serving loads it: its MetaGraph into a
+session, each signature run by feeding and fetching the tensors its SignatureDef names.
+So TF1 exports (`tf.compat.v1` graphs with assets and init ops) serve like TF2 ones, and
+the graph, not a Python-side shape check, decides which shapes it takes (a `[2]` fed to a
+`[-1,1]` input is as valid here as in TF Serving).
+"""
 
 import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +26,7 @@ log = logging.getLogger(__name__)
 
 SERVE_TAG = "serve"
 DEFAULT_SIGNATURE = "serving_default"  # TF Serving's kDefaultServingSignatureDefKey
+INIT_OP_SIGNATURE = "__saved_model_init_op"  # TF2's init op, stored as a signature
 WARMUP_FILE = Path("assets.extra") / "tf_serving_warmup_requests"
 MAX_WARMUP_RECORDS = 1000  # TF Serving's limit (saved_model_warmup_util)
 
@@ -34,17 +43,46 @@ def _spec(info: meta_graph_pb2.TensorInfo) -> TensorSpec:
     return TensorSpec(info.dtype, dims)
 
 
-class Signature:
-    """A serving signature: typed inputs and outputs, and the graph function behind it."""
+Arrays = dict[str, np.ndarray]
+Runner = Callable[[Arrays], Arrays]  # may raise tf.errors.OpError
 
-    def __init__(self, name: str, definition: meta_graph_pb2.SignatureDef, function: Any):
+
+class SessionRunner:
+    """Runs a SignatureDef in a session: feeds its inputs, fetches all its outputs."""
+
+    def __init__(self, definition: meta_graph_pb2.SignatureDef, session: Any):
+        graph = session.graph
+        self._feeds = {
+            alias: graph.get_tensor_by_name(info.name)._as_tf_output()
+            for alias, info in definition.inputs.items()
+        }
+        self._aliases = sorted(definition.outputs)
+        self._fetches = [
+            graph.get_tensor_by_name(definition.outputs[alias].name)._as_tf_output()
+            for alias in self._aliases
+        ]
+        self._session = session
+
+    def __call__(self, inputs: Arrays) -> Arrays:
+        # What Session.run does after its Python-side shape check, which TF Serving's C++
+        # session does not have: the graph's kernels judge the shapes.
+        feeds = {port: inputs[alias] for alias, port in self._feeds.items()}
+        values = self._session._call_tf_sessionrun(None, feeds, self._fetches, [], None)
+        return {alias: np.asarray(v) for alias, v in zip(self._aliases, values, strict=True)}
+
+
+class Signature:
+    """A serving signature: typed inputs and outputs, and the graph call behind it."""
+
+    def __init__(self, name: str, definition: meta_graph_pb2.SignatureDef, runner: Runner):
         self.name = name
+        self.method_name = definition.method_name
         self.inputs = {alias: _spec(info) for alias, info in definition.inputs.items()}
         self.outputs = {alias: _spec(info) for alias, info in definition.outputs.items()}
-        self._function = function
+        self._runner = runner
 
     def check_inputs(self, inputs: dict[str, np.ndarray]) -> int:
-        """Checks names, dtypes and shapes as TF Serving does; returns the batch size."""
+        """Checks names and dtypes as TF Serving does; returns the largest 0th dimension."""
         sent, expected = set(inputs), set(self.inputs)
         if len(sent) != len(expected):
             raise invalid_argument(
@@ -53,23 +91,16 @@ class Signature:
                 f"Sent extra: {{{','.join(sorted(sent - expected))}}}. "
                 f"Missing but required: {{{','.join(sorted(expected - sent))}}}."
             )
-        batch_sizes = set()
         for alias, array in inputs.items():
             if alias not in self.inputs:
                 raise invalid_argument(
                     f"input tensor alias not found in signature: {alias}. "
                     f"Inputs expected to be in the set {{{','.join(sorted(expected))}}}."
                 )
-            self._check_tensor(alias, array)
-            batch_sizes.add(array.shape[0] if array.ndim else 1)
-        if len(batch_sizes) > 1:
-            raise invalid_argument(
-                f"inputs of signature {self.name} must share their 0th dimension, "
-                f"got sizes {sorted(batch_sizes)}"
-            )
-        return batch_sizes.pop() if batch_sizes else 0
+            self._check_dtype(alias, array)
+        return max((a.shape[0] if a.ndim else 1 for a in inputs.values()), default=0)
 
-    def _check_tensor(self, alias: str, array: np.ndarray) -> None:
+    def _check_dtype(self, alias: str, array: np.ndarray) -> None:
         spec = self.inputs[alias]
         got = dtype_of(array)
         if got != spec.dtype:
@@ -77,26 +108,13 @@ class Signature:
                 f"input {alias} of signature {self.name}: expects dtype "
                 f"{dtype_name(spec.dtype)}, got {dtype_name(got) if got else array.dtype}"
             )
-        if spec.shape is None:
-            return
-        fits = len(spec.shape) == array.ndim and all(
-            want in (-1, have) for want, have in zip(spec.shape, array.shape, strict=True)
-        )
-        if not fits:
-            want_text = ",".join(str(d) for d in spec.shape)
-            have_text = ",".join(str(d) for d in array.shape)
-            raise invalid_argument(
-                f"input {alias} of signature {self.name}: expects shape [{want_text}], "
-                f"got [{have_text}]"
-            )
 
-    def run(self, inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    def run(self, inputs: Arrays) -> Arrays:
         """One graph call. Inputs must have passed check_inputs."""
         try:
-            outputs = self._function(**{k: tf.constant(v) for k, v in inputs.items()})
+            return self._runner(inputs)
         except tf.errors.OpError as exc:
             raise ServingError(_grpc_code(exc), exc.message) from exc
-        return {alias: tensor.numpy() for alias, tensor in outputs.items()}
 
 
 _GRPC_CODES = {code.value[0]: code for code in grpc.StatusCode}
@@ -104,6 +122,15 @@ _GRPC_CODES = {code.value[0]: code for code in grpc.StatusCode}
 
 def _grpc_code(exc: tf.errors.OpError) -> grpc.StatusCode:
     return _GRPC_CODES.get(exc.error_code, grpc.StatusCode.UNKNOWN)
+
+
+def _session_config() -> tf.compat.v1.ConfigProto:
+    """The threads asked for with TF Serving's flags (see server.configure_tensorflow)."""
+    return tf.compat.v1.ConfigProto(
+        intra_op_parallelism_threads=tf.config.threading.get_intra_op_parallelism_threads(),
+        inter_op_parallelism_threads=tf.config.threading.get_inter_op_parallelism_threads(),
+        allow_soft_placement=True,
+    )
 
 
 class Servable:
@@ -114,36 +141,47 @@ class Servable:
         path: Path,
         signature_defs: dict[str, meta_graph_pb2.SignatureDef],
         signatures: dict[str, Signature],
-        loaded: Any,
+        session: Any = None,
     ):
         self.path = path
         self.signature_defs = signature_defs
         self.signatures = signatures
-        self._loaded = loaded  # keeps the graph functions' variables alive
+        self._session = session
 
     @classmethod
-    def load(cls, path: Path) -> "Servable":
-        meta_graph = _read_meta_graph(path)
+    def load(cls, path: Path, tags: Sequence[str] = (SERVE_TAG,)) -> "Servable":
+        meta_graph = _read_meta_graph(path, tags)
+        graph = tf.Graph()
+        session = tf.compat.v1.Session(graph=graph, config=_session_config())
         try:
-            loaded = tf.saved_model.load(str(path), tags=[SERVE_TAG])
+            with graph.as_default():
+                tf.compat.v1.saved_model.loader.load(session, list(tags), str(path))
+            signatures = {
+                name: Signature(name, definition, SessionRunner(definition, session))
+                for name, definition in meta_graph.signature_def.items()
+                if name != INIT_OP_SIGNATURE
+            }
         except Exception as exc:  # TF raises many types for corrupt models
+            session.close()
             is_op_error = isinstance(exc, tf.errors.OpError)
             code = _grpc_code(exc) if is_op_error else grpc.StatusCode.UNKNOWN
             raise LoadError(f"failed to load SavedModel at {path}: {exc}", code) from exc
-        signatures = {
-            name: Signature(name, definition, loaded.signatures[name])
-            for name, definition in meta_graph.signature_def.items()
-            if name in loaded.signatures
-        }
         if not signatures:
+            session.close()
             raise LoadError(f"SavedModel at {path} has no serving signatures")
-        return cls(path, dict(meta_graph.signature_def), signatures, loaded)
+        defs = {name: meta_graph.signature_def[name] for name in signatures}
+        return cls(path, defs, signatures, session)
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
 
     def signature(self, name: str) -> Signature:
         found = self.signatures.get(name or DEFAULT_SIGNATURE)
         if found is None:
             raise ServingError(
-                grpc.StatusCode.FAILED_PRECONDITION, f'Serving signature key "{name}" not found.'
+                grpc.StatusCode.FAILED_PRECONDITION,
+                f'Serving signature key "{name or DEFAULT_SIGNATURE}" not found.',
             )
         return found
 
@@ -171,7 +209,7 @@ class Servable:
         return len(records)
 
 
-def _read_meta_graph(path: Path) -> meta_graph_pb2.MetaGraphDef:
+def _read_meta_graph(path: Path, tags: Sequence[str]) -> meta_graph_pb2.MetaGraphDef:
     pb = path / "saved_model.pb"
     try:
         model = saved_model_pb2.SavedModel.FromString(pb.read_bytes())
@@ -180,9 +218,13 @@ def _read_meta_graph(path: Path) -> meta_graph_pb2.MetaGraphDef:
     except Exception as exc:  # DecodeError
         raise LoadError(f"{pb} is not a SavedModel: {exc}", grpc.StatusCode.DATA_LOSS) from exc
     for meta_graph in model.meta_graphs:
-        if SERVE_TAG in meta_graph.meta_info_def.tags:
+        if set(meta_graph.meta_info_def.tags) == set(tags):
             return meta_graph
-    raise LoadError(f"{pb} has no MetaGraph tagged {SERVE_TAG!r}")
+    found = [sorted(m.meta_info_def.tags) for m in model.meta_graphs]
+    raise LoadError(
+        f"{pb} has no MetaGraph tagged {{{','.join(sorted(tags))}}}; it has {found}",
+        grpc.StatusCode.NOT_FOUND,
+    )
 
 
 def _read_warmup_records(path: Path) -> list[Any]:

@@ -24,9 +24,10 @@ from serving.model_server.data_plane import DataPlane
 from serving.model_server.errors import ServingError
 from serving.model_server.flags import Options
 from serving.model_server.grpc_api import add_services
-from serving.model_server.manager import ModelManager
+from serving.model_server.manager import ModelManager, Retries
 from serving.model_server.metrics import Metrics
-from serving.model_server.rest_api import RestApi
+from serving.model_server.rest_api import RestApi, RestOptions
+from serving.model_server.servable import Servable
 
 log = logging.getLogger("serving.model_server")
 MAX_GRPC_MESSAGE_BYTES = 64 * 1024 * 1024
@@ -68,8 +69,7 @@ async def serve(options: Options) -> int:
     """Runs the server until SIGTERM or SIGINT; the process's exit code."""
     configure_tensorflow(options)
     metrics = Metrics()
-    warmup = options.num_request_iterations_for_warmup if options.enable_model_warmup else None
-    manager = ModelManager(metrics, warmup, options.file_system_poll_wait_seconds)
+    manager = _manager(options, metrics)
     if not await _load_models(manager, options.model_config):
         return 1
     data_plane = DataPlane(manager, metrics, options.batching, model_threads())
@@ -89,6 +89,20 @@ def configure_tensorflow(options: Options) -> None:
     enable_gpu_memory_growth()
     tf.config.threading.set_intra_op_parallelism_threads(options.intra_op_threads)
     tf.config.threading.set_inter_op_parallelism_threads(options.inter_op_threads)
+    if options.xla_cpu:
+        tf.config.optimizer.set_jit(True)
+
+
+def _manager(options: Options, metrics: Metrics) -> ModelManager:
+    tags = options.saved_model_tags
+    return ModelManager(
+        metrics,
+        options.num_request_iterations_for_warmup if options.enable_model_warmup else None,
+        options.file_system_poll_wait_seconds,
+        load=lambda path: Servable.load(path, tags),
+        retries=Retries(options.max_num_load_retries, options.load_retry_interval_seconds),
+        allow_unavailable_labels=options.allow_unavailable_labels,
+    )
 
 
 async def _load_models(manager: ModelManager, config: ModelServerConfig) -> bool:
@@ -110,20 +124,24 @@ async def _start_grpc(
         options=[
             ("grpc.max_receive_message_length", MAX_GRPC_MESSAGE_BYTES),
             ("grpc.max_send_message_length", MAX_GRPC_MESSAGE_BYTES),
-        ]
+            *options.grpc_channel_arguments,  # last wins, so the user's override ours
+        ],
+        maximum_concurrent_rpcs=options.grpc_max_threads or None,
     )
-    add_services(server, data_plane, control_plane)
+    add_services(server, data_plane, control_plane, options.tensor_content)
     port = server.add_insecure_port(f"{options.host}:{options.port}")
+    if options.grpc_socket_path:
+        server.add_insecure_port(f"unix:{options.grpc_socket_path}")
     await server.start()
     log.info("Running gRPC ModelServer at %s:%d ...", options.host, port)
+    if options.grpc_socket_path:
+        log.info("Running gRPC ModelServer at UNIX socket %s ...", options.grpc_socket_path)
     return server
 
 
 async def _start_rest(options: Options, running: _Running, metrics: Metrics) -> bool:
     """Starts REST on our loop; False (logged) when it cannot, e.g. the port is taken."""
-    api = RestApi(
-        running.data_plane, metrics, options.rest_api_timeout_seconds, options.prometheus_path
-    )
+    api = RestApi(running.data_plane, metrics, RestOptions.of(options))
     rest = running.rest = _EmbeddedUvicorn(
         uvicorn.Config(
             api.app,

@@ -49,4 +49,5 @@ def test_a_config_file_is_read_again_on_reload(
     with pytest.raises(ServingError) as caught:
         asyncio.run(control.reload_config_file(path))
     assert caught.value.code == grpc.StatusCode.INVALID_ARGUMENT
-    assert f"invalid ModelServerConfig in {path}" in caught.value.message
+    message = f"{path}: Error parsing text-format tensorflow.serving.ModelServerConfig"
+    assert message in caught.value.message

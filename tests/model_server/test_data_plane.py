@@ -8,7 +8,6 @@ from pathlib import Path
 import grpc
 import numpy as np
 import pytest
-import tensorflow as tf
 from tensorflow.core.framework import types_pb2
 from tensorflow.core.protobuf import meta_graph_pb2
 from tensorflow_serving.apis import get_model_metadata_pb2, get_model_status_pb2, model_pb2
@@ -41,7 +40,8 @@ def _servable(path: Path) -> Servable:
     ):
         _float_vector(info)
 
-    def function(x: tf.Tensor) -> dict[str, tf.Tensor]:
+    def function(inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        x = inputs["x"]
         return {"doubled": x * 2, "plus_one": x + 1}
 
     signature = Signature("serving_default", definition, function)

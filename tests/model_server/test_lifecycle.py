@@ -85,7 +85,8 @@ def test_corrupt_versions_are_reported_and_serving_goes_on(
 ) -> None:
     base = tmp_path / "mnist"
     shutil.copytree(published_model, base)
-    with running_model_server(base, poll_seconds=0.5) as server:
+    # No retries: the broken version ends at once (TF Serving retries 5 times, a minute apart).
+    with running_model_server(base, "--max_num_load_retries=0", poll_seconds=0.5) as server:
         channel, prediction, model = stubs(server.grpc_target)
         (base / "3").mkdir()
         (base / "3" / "saved_model.pb").write_bytes(b"not a protobuf at all")

@@ -51,7 +51,8 @@ def test_failing_warmup_fails_the_load(published_model: Path, tmp_path: Path) ->
 
     base = tmp_path / "mnist"
     shutil.copytree(published_model, base)
-    with running_model_server(base, poll_seconds=0.5) as server:
+    # No retries: the broken version ends at once (TF Serving retries 5 times, a minute apart).
+    with running_model_server(base, "--max_num_load_retries=0", poll_seconds=0.5) as server:
         shutil.copytree(base / "1", base / ".staging")
         bad = prediction_log_pb2.PredictionLog()
         bad.predict_log.request.CopyFrom(predict_request(digits(1)[0].reshape(1, 28, 28)))
