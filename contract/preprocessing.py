@@ -176,6 +176,19 @@ def reduce_to_work_size(image: Image.Image) -> Image.Image:
     return reducible(image).reduce(factors)
 
 
+def decoded_size(
+    data: bytes,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    max_decoded_bytes: int = DEFAULT_MAX_DECODED_BYTES,
+) -> int:
+    """What decoding `data` would hold in memory, from its header alone (limits checked)."""
+    if not data:
+        raise NoImage("the image is empty (0 bytes)")
+    image = open_image(data, max_pixels)
+    check_cost(image, max_pixels, max_decoded_bytes)
+    return decoded_bytes(*image.size, image.mode)
+
+
 def decode(
     data: bytes,
     max_pixels: int = DEFAULT_MAX_PIXELS,

@@ -3,35 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
-from contract.preprocessing import preprocess_batch
 from serving.gateway.instruments import CONFIDENCE, PREDICTIONS, child, timed_stage
-from serving.gateway.pool import PreprocessPool
+from serving.gateway.pool import Preprocessing
 from serving.gateway.predictor import PredictorClient, PredictResult, VersionSelector
 from serving.gateway.schemas import DigitPrediction, PredictionResponse, Timings
-from serving.gateway.settings import Settings
 
 
-@dataclass(frozen=True)
-class Preprocessing:
-    """Where and within which limits uploads are decoded."""
-
-    pool: PreprocessPool
-    max_pixels: int
-    max_decoded_bytes: int
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> Preprocessing:
-        pool = PreprocessPool(settings.preprocess_threads, settings.preprocess_queue)
-        return cls(pool, settings.max_pixels, settings.max_decoded_bytes)
-
-
-async def preprocess(images: Sequence[bytes], how: Preprocessing) -> np.ndarray:
-    # Always in the pool, even a small PNG: a small file can claim a huge image.
-    return await how.pool.run(preprocess_batch, images, how.max_pixels, how.max_decoded_bytes)
+async def preprocess(images: Sequence[bytes], preprocessing: Preprocessing) -> np.ndarray:
+    # Always in a pool, even a small PNG: a small file can claim a huge image.
+    return await preprocessing.run(images)
 
 
 async def predict(

@@ -12,8 +12,8 @@ from contract import preprocessing
 from serving.gateway.access_log import configure_logging
 from serving.gateway.api.handlers import install_error_handlers
 from serving.gateway.api.routes import docs, health, metrics, models, predict, web
-from serving.gateway.inference import Preprocessing
 from serving.gateway.middleware import BodyLimitsMiddleware, RequestObservationMiddleware
+from serving.gateway.pool import Preprocessing
 from serving.gateway.predictor import GrpcPredictor, PredictorClient
 from serving.gateway.settings import Settings, get_settings
 
@@ -43,7 +43,7 @@ def create_app(
             yield
         finally:
             await app.state.predictor.close()
-            app.state.preprocessing.pool.close()
+            app.state.preprocessing.close()
 
     app = FastAPI(
         title="MNIST gateway",

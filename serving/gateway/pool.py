@@ -1,35 +1,48 @@
-"""The bounded pool where uploads are decoded and preprocessed, off the event loop.
+"""Where uploads are decoded and preprocessed: bounded thread pools, off the event loop.
 
-Decoding is CPU work of up to a second for the largest accepted image; on the event loop it
-would stall every other request, /healthz included. Pillow and numpy release the GIL in
-their loops, so a few threads keep the loop free. The pool is bounded twice: `threads` run
-at once, and at most `queue` more wait; beyond that a request is refused at once with 503
-and Retry-After (it already holds its upload in memory, and waiting would only add more).
+Decoding is CPU work of up to a third of a second for the costliest accepted image; on
+the event loop it would stall every request, /healthz included. Pillow and numpy release
+the GIL in their loops, so threads keep the loop free.
+
+Two lanes, so that a flood of costly images cannot starve ordinary uploads: a request
+starts in the light lane, which reads the images' headers and, when their decode costs
+at most GATEWAY_HEAVY_DECODE_BYTES, preprocesses them there and then; otherwise the
+request moves to the heavy lane, one thread of its own. Each lane runs `threads` jobs and
+lets `queue` more wait; beyond that a request is refused at once with 503 and Retry-After
+(it already holds its upload in memory, and waiting would only add more).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import TypeVar
 
+import numpy as np
+
+from contract.preprocessing import decoded_size, preprocess_batch
 from serving.gateway.errors import Overloaded
+from serving.gateway.settings import Settings
 
 T = TypeVar("T")
 
 
 class PreprocessPool:
-    def __init__(self, threads: int, queue: int) -> None:
+    """One lane: `threads` at work, at most `queue` waiting; `limits` names its settings."""
+
+    def __init__(self, threads: int, queue: int, limits: str, name: str = "preprocess") -> None:
         self.capacity = threads + queue
         self.admitted = 0
-        self._executor = ThreadPoolExecutor(threads, thread_name_prefix="preprocess")
+        self.limits = limits
+        self._executor = ThreadPoolExecutor(threads, thread_name_prefix=name)
 
     async def run(self, function: Callable[..., T], *args: object) -> T:
         if self.admitted >= self.capacity:
             raise Overloaded(
                 f"the gateway is busy: {self.capacity} uploads are being decoded or waiting "
-                "(GATEWAY_PREPROCESS_THREADS + GATEWAY_PREPROCESS_QUEUE)"
+                f"({self.limits})"
             )
         self.admitted += 1
         try:
@@ -39,3 +52,43 @@ class PreprocessPool:
 
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+@dataclass(frozen=True)
+class Preprocessing:
+    """The two lanes and the limits every upload is decoded within."""
+
+    light: PreprocessPool
+    heavy: PreprocessPool
+    max_pixels: int
+    max_decoded_bytes: int
+    heavy_decode_bytes: int
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Preprocessing:
+        light_limits = "GATEWAY_PREPROCESS_THREADS + GATEWAY_PREPROCESS_QUEUE"
+        return cls(
+            PreprocessPool(settings.preprocess_threads, settings.preprocess_queue, light_limits),
+            PreprocessPool(1, settings.heavy_queue, "1 + GATEWAY_HEAVY_QUEUE", "heavy"),
+            settings.max_pixels,
+            settings.max_decoded_bytes,
+            settings.heavy_decode_bytes,
+        )
+
+    async def run(self, images: Sequence[bytes]) -> np.ndarray:
+        """float32 [N, 28, 28, 1]; ImageErrors as preprocess_batch raises them."""
+        batch = await self.light.run(self._if_light, images)
+        if batch is None:
+            batch = await self.heavy.run(self._preprocess, images)
+        return batch
+
+    def _if_light(self, images: Sequence[bytes]) -> np.ndarray | None:
+        sizes = (decoded_size(data, self.max_pixels, self.max_decoded_bytes) for data in images)
+        return self._preprocess(images) if sum(sizes) <= self.heavy_decode_bytes else None
+
+    def _preprocess(self, images: Sequence[bytes]) -> np.ndarray:
+        return preprocess_batch(images, self.max_pixels, self.max_decoded_bytes)
+
+    def close(self) -> None:
+        self.light.close()
+        self.heavy.close()

@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     # needs its share of it; scale with GATEWAY_WORKERS or pods.
     preprocess_threads: Annotated[int, Field(ge=1)] = 1
     preprocess_queue: Annotated[int, Field(ge=0)] = 16  # each holds its upload (≤ 5 MiB)
+    # Uploads costlier to decode than this go to a lane of their own (pool.py).
+    heavy_decode_bytes: Annotated[int, Field(gt=0)] = 4 * MiB
+    heavy_queue: Annotated[int, Field(ge=0)] = 4
     # The HTTP server's own limits (http_server.py), answered 431 and 408.
     max_header_bytes: Annotated[int, Field(ge=1024)] = 16 * KiB
     max_headers: Annotated[int, Field(ge=8)] = 64

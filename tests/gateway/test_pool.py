@@ -1,11 +1,13 @@
-"""The preprocessing pool (pool.py): work runs off the event loop's thread, and beyond its
-threads and queue a request is refused at once (503 with Retry-After), not queued."""
+"""The preprocessing lanes (pool.py): work runs off the event loop's thread; beyond a lane's
+threads and queue a request is refused at once (503 with Retry-After), not queued; costly
+images go to a lane of their own, so a flood of them leaves ordinary uploads served."""
 
 from __future__ import annotations
 
 import asyncio
 import threading
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
@@ -13,13 +15,14 @@ from serving.gateway.errors import Overloaded
 from serving.gateway.main import create_app
 from serving.gateway.pool import PreprocessPool
 from serving.gateway.settings import Settings
+from tests.fixtures.images import encode
 from tests.gateway.fakes import FakePredictor
 from tests.gateway.helpers import error_of, post_png
 
 
 def test_work_runs_in_the_pool_not_on_the_loop() -> None:
     async def main() -> str:
-        pool = PreprocessPool(threads=1, queue=0)
+        pool = PreprocessPool(threads=1, queue=0, limits="X")
         try:
             return await pool.run(lambda: threading.current_thread().name)
         finally:
@@ -32,7 +35,7 @@ def test_beyond_threads_and_queue_is_overloaded() -> None:
     release = threading.Event()
 
     async def main() -> None:
-        pool = PreprocessPool(threads=1, queue=1)
+        pool = PreprocessPool(threads=1, queue=1, limits="GATEWAY_PREPROCESS_THREADS")
         busy = [asyncio.ensure_future(pool.run(release.wait)) for _ in range(2)]
         await asyncio.sleep(0.01)
         with pytest.raises(Overloaded, match="GATEWAY_PREPROCESS_THREADS"):
@@ -45,11 +48,30 @@ def test_beyond_threads_and_queue_is_overloaded() -> None:
     asyncio.run(main())
 
 
-def test_overloaded_is_503_with_retry_after(digit_png: bytes) -> None:
+def costly_digit() -> bytes:
+    page = np.zeros((2500, 2500), np.uint8)  # 6 MB decoded: over the 4 MiB heavy threshold
+    page[500:2000, 1150:1350] = 255
+    return encode(page)
+
+
+def test_a_full_heavy_lane_leaves_ordinary_uploads_served(digit_png: bytes) -> None:
+    settings = Settings(preprocess_threads=1, preprocess_queue=0, heavy_queue=0)
+    with TestClient(create_app(settings, FakePredictor())) as client:
+        assert post_png(client, costly_digit()).status_code == 200  # the heavy lane works
+        heavy = client.app.state.preprocessing.heavy  # type: ignore[attr-defined]
+        heavy.admitted = heavy.capacity  # busy with a flood of costly images
+        ordinary = post_png(client, digit_png)
+        costly = post_png(client, costly_digit())
+    assert ordinary.status_code == 200
+    assert (costly.status_code, costly.headers["retry-after"]) == (503, "1")
+    assert error_of(costly)["code"] == "overloaded"
+    assert "GATEWAY_HEAVY_QUEUE" in error_of(costly)["message"]
+
+
+def test_a_full_light_lane_is_503(digit_png: bytes) -> None:
     settings = Settings(preprocess_threads=1, preprocess_queue=0)
     with TestClient(create_app(settings, FakePredictor())) as client:
-        client.app.state.preprocessing.pool.admitted = 1  # type: ignore[attr-defined]
+        client.app.state.preprocessing.light.admitted = 1  # type: ignore[attr-defined]
         response = post_png(client, digit_png)
     assert response.status_code == 503
-    assert response.headers["retry-after"] == "1"
-    assert error_of(response)["code"] == "overloaded"
+    assert "GATEWAY_PREPROCESS_QUEUE" in error_of(response)["message"]

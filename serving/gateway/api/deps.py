@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 
 from serving.gateway.errors import BadVersionSelector
-from serving.gateway.inference import Preprocessing
+from serving.gateway.pool import Preprocessing
 from serving.gateway.predictor import PredictorClient, VersionSelector
 from serving.gateway.settings import Settings
 
