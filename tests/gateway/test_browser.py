@@ -145,3 +145,222 @@ def test_api_docs_render_offline(
             assert {"/predict", "/healthz", "/readyz"} <= {p.strip() for p in paths}
     finally:
         page.close()
+
+
+# --- the page's behaviour, on a gateway without model server; answers are stubbed in the
+# browser where a test needs a particular one ----------------------------------------------
+
+PHONE = {"width": 375, "height": 667}
+NARROWEST = {"width": 320, "height": 568}
+DESKTOP = {"width": 1280, "height": 800}
+
+
+def answer(digit: int) -> dict:
+    """A /predict answer as the gateway gives it (include_input=true)."""
+    probabilities = [0.01] * 10
+    probabilities[digit] = 0.91
+    model_input = [[0.0] * 28 for _ in range(28)]
+    for row in range(6, 22):
+        model_input[row][14] = 1.0
+    return {
+        "model_name": "mnist",
+        "model_version": 3,
+        "request_id": "r",
+        "timings": {"preprocess_ms": 1.0, "inference_ms": 2.0},
+        "predictions": [
+            {"digit": digit, "confidence": 0.91, "probabilities": probabilities,
+             "model_input": model_input}
+        ],
+    }  # fmt: skip
+
+
+def stub(page, path: str, replies: list[tuple[int, dict]]) -> list[str]:
+    """Answer `path` with the replies in turn (the last one again and again); the list of
+    request URLs fills as the page asks."""
+    asked: list[str] = []
+
+    def route(request_route) -> None:
+        status, body = replies[min(len(asked), len(replies) - 1)]
+        asked.append(request_route.request.url)
+        request_route.fulfill(status=status, json=body)
+
+    page.route(f"**{path}*", route)
+    return asked
+
+
+READY = (200, {"status": "ready", "model_name": "mnist", "available_versions": [3]})
+NOT_READY = (503, {"error": {"code": "not_ready", "message": "the model server is unavailable"}})
+REFUSED = (415, {"error": {"code": "unsupported_media_type", "message": "not an image"}})
+
+
+def digit_file(tmp_path: Path) -> Path:
+    from PIL import Image, ImageDraw
+
+    path = tmp_path / "seven.png"
+    image = Image.new("L", (200, 120), 255)  # wider than tall: fitted on the square pad
+    ImageDraw.Draw(image).line([(60, 20), (140, 20), (100, 110)], fill=0, width=12)
+    image.save(path)
+    return path
+
+
+def open_page(browser, gateway: GatewayProcess, viewport: dict, ready: bool = True):
+    page = browser.new_page(viewport=viewport)
+    stub(page, "/readyz", [READY if ready else NOT_READY])
+    page.goto(gateway.url + "/")
+    page.wait_for_selector("#status:has-text('ready')" if ready else "#status.down")
+    return page
+
+
+def layout(page) -> dict:
+    return page.evaluate(
+        """() => {
+          const box = document.getElementById("answer").getBoundingClientRect();
+          const root = document.documentElement;
+          return {top: box.top, bottom: box.bottom, left: box.left, right: box.right,
+                  scrollWidth: root.scrollWidth, clientWidth: root.clientWidth};
+        }"""
+    )
+
+
+@pytest.mark.parametrize(("name", "viewport"), [("phone", PHONE), ("desktop", DESKTOP)])
+def test_the_answer_is_on_screen_without_scrolling(
+    browser, lone_gateway: GatewayProcess, name: str, viewport: dict, tmp_path: Path
+) -> None:
+    page = open_page(browser, lone_gateway, viewport)
+    try:
+        stub(page, "/predict", [(200, answer(7))])
+        page.set_input_files("#file", str(digit_file(tmp_path)))
+        page.wait_for_selector("#digit:has-text('7')")
+        page.wait_for_timeout(300)  # the bars' transition, for the screenshot
+        page.screenshot(path=str(tmp_path / f"{name}.png"))
+        box = layout(page)
+        assert box["top"] >= 0 and box["bottom"] <= viewport["height"]
+        assert page.evaluate("window.scrollY") == 0
+        assert box["scrollWidth"] <= viewport["width"]
+    finally:
+        page.close()
+
+
+def test_nothing_overflows_at_320_pixels(
+    browser, lone_gateway: GatewayProcess, tmp_path: Path
+) -> None:
+    page = open_page(browser, lone_gateway, NARROWEST)
+    try:
+        stub(page, "/predict", [(200, answer(4))])
+        page.set_input_files("#file", str(digit_file(tmp_path)))
+        page.wait_for_selector("#digit:has-text('4')")
+        page.screenshot(path=str(tmp_path / "narrowest.png"), full_page=True)
+        box = layout(page)
+        assert box["scrollWidth"] <= NARROWEST["width"]
+        assert box["left"] >= 0 and box["right"] <= NARROWEST["width"]
+        pad = page.locator("#pad").bounding_box()
+        assert pad["x"] >= 0 and pad["x"] + pad["width"] <= NARROWEST["width"]
+        assert pad["width"] == pytest.approx(pad["height"], abs=1)  # square, not squeezed
+    finally:
+        page.close()
+
+
+def test_the_status_says_when_the_model_server_is_down(
+    browser, lone_gateway: GatewayProcess
+) -> None:
+    """The real gateway, whose model server is not running: its /readyz answers 503."""
+    page = browser.new_page(viewport=DESKTOP)
+    try:
+        page.goto(lone_gateway.url + "/")
+        page.wait_for_selector("#status.down")
+        text = page.locator("#status").inner_text()
+        assert "model server is down" in text
+        assert "127.0.0.1" not in text and "localhost" not in text  # no internal address
+    finally:
+        page.close()
+
+
+def test_the_status_follows_the_service(browser, lone_gateway: GatewayProcess) -> None:
+    page = browser.new_page(viewport=DESKTOP)
+    try:
+        asked = stub(page, "/readyz", [NOT_READY, READY])
+        page.goto(lone_gateway.url + "/")
+        page.wait_for_selector("#status.down")
+        # Polled again while down: the model server came back.
+        page.wait_for_selector("#status:not(.down):has-text('ready')", timeout=10_000)
+        assert "version 3" in page.locator("#status").inner_text() and len(asked) == 2
+    finally:
+        page.close()
+
+
+def test_an_error_clears_the_previous_answer(
+    browser, lone_gateway: GatewayProcess, tmp_path: Path
+) -> None:
+    page = open_page(browser, lone_gateway, DESKTOP)
+    try:
+        stub(page, "/predict", [(200, answer(7)), REFUSED])
+        image = str(digit_file(tmp_path))
+        page.set_input_files("#file", image)
+        page.wait_for_selector("#digit:has-text('7')")
+        assert "Prediction: 7" in page.locator("#announce").inner_text()
+        page.set_input_files("#file", image)  # the same file again: sent again
+        page.wait_for_selector("#error:not([hidden])")
+        assert page.locator("#error").inner_text() == "not an image"
+        assert page.locator("#digit").inner_text() == "–"
+        assert page.locator("#bars li.top").count() == 0
+        assert page.locator("#announce").inner_text() == ""
+    finally:
+        page.close()
+
+
+def test_an_uploaded_image_is_shown_on_the_pad(
+    browser, lone_gateway: GatewayProcess, tmp_path: Path
+) -> None:
+    page = open_page(browser, lone_gateway, DESKTOP)
+    try:
+        asked = stub(page, "/predict", [(200, answer(7))])
+        page.set_input_files("#file", str(digit_file(tmp_path)))
+        page.wait_for_selector("#digit:has-text('7')")
+        dark = page.evaluate(
+            """() => {
+              const pad = document.getElementById("pad");
+              const data = pad.getContext("2d").getImageData(0, 0, pad.width, pad.height).data;
+              let dark = 0;
+              for (let i = 0; i < data.length; i += 4) if (data[i] < 128) dark += 1;
+              return dark;
+            }"""
+        )
+        assert dark > 500  # the file's stroke, scaled onto the pad
+        assert len(asked) == 1
+    finally:
+        page.close()
+
+
+def test_a_pause_between_strokes_sends_one_request(browser, lone_gateway: GatewayProcess) -> None:
+    """A 7 drawn in two strokes with a short lift of the pen: no answer for half a digit."""
+    page = open_page(browser, lone_gateway, DESKTOP)
+    try:
+        asked = stub(page, "/predict", [(200, answer(7))])
+        first, second = STROKES[7]
+        draw(page, [first])
+        page.wait_for_timeout(200)  # the pen lifted, shorter than the page's delay
+        draw(page, [second])
+        page.wait_for_selector("#digit:has-text('7')")
+        page.wait_for_timeout(600)
+        assert len(asked) == 1
+    finally:
+        page.close()
+
+
+def test_the_controls_are_reachable_with_the_keyboard(
+    browser, lone_gateway: GatewayProcess
+) -> None:
+    page = open_page(browser, lone_gateway, DESKTOP)
+    try:
+        focused = []
+        for _ in range(5):  # from the top of the page: the buttons, then the links
+            page.keyboard.press("Tab")
+            focused.append(
+                page.evaluate("document.activeElement.id || document.activeElement.textContent")
+            )
+        assert focused[:3] == ["clear", "open", "API documentation"]
+        with page.expect_file_chooser(timeout=5000) as chooser:
+            page.locator("#open").press("Enter")  # "Open an image…" works from the keyboard
+        assert not chooser.value.is_multiple()
+    finally:
+        page.close()
