@@ -20,6 +20,7 @@ def main() -> None:
         port=settings.port,
         workers=settings.workers,
         http=LimitedHttpToolsProtocol,
+        ws="none",  # no WebSocket routes: an upgrade request is a plain HTTP request
         log_level=settings.log_level,
         log_config=None,  # uvicorn's loggers propagate to ours (configure_logging)
         access_log=False,  # the gateway writes its own access line (access_log.py)

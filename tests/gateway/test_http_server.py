@@ -78,6 +78,14 @@ def test_a_body_in_the_headers_chunk_is_no_header(gateway: GatewayProcess) -> No
     assert (status, error["code"]) == (415, "unsupported_image")
 
 
+def test_a_websocket_upgrade_is_a_plain_request(gateway: GatewayProcess) -> None:
+    upgrade = b"Upgrade: websocket\r\nConnection: Upgrade, close\r\nSec-WebSocket-Version: 13\r\n"
+    key = b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+    answer = exchange(gateway, b"GET /nowhere HTTP/1.1\r\nHost: x\r\n" + upgrade + key + b"\r\n")
+    status, error = status_and_error(answer)  # not the WebSocket handshake's plain 403
+    assert (status, error["code"]) == (404, "not_found")
+
+
 def test_slow_headers_are_a_408(gateway: GatewayProcess) -> None:
     status, error = status_and_error(exchange(gateway, GET))  # never ends its headers
     assert (status, error["code"]) == (408, "header_timeout")
