@@ -18,10 +18,11 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[tf,dev]'
 	touch $(STAMP)
 
-# Debian packages that some tests need (browser, kubectl); run as root, as CI does.
+# Debian packages that some tests need (chromium for the browser test, prometheus for
+# promtool, which checks the dashboard's PromQL); run as root, as CI does.
 system-deps:
 	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium prometheus
 
 # Train and publish only when no version is published; serve in the background; try it.
 demo: setup

@@ -35,7 +35,7 @@ GPU = compose_files.effective(COMPOSE_FILE)
 CPU = compose_files.effective(COMPOSE_FILE, COMPOSE_CPU_FILE)
 VARIANTS = {"gpu": GPU, "cpu": CPU}
 # Services that `docker compose up` keeps running (one-shot jobs excluded).
-LONG_RUNNING = ("tf-serving", "gateway", "tensorboard", "prometheus")
+LONG_RUNNING = ("tf-serving", "gateway", "tensorboard", "prometheus", "grafana")
 
 
 def _validator() -> jsonschema.protocols.Validator:

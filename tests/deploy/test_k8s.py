@@ -78,10 +78,11 @@ def test_overlay_renders_the_whole_topology(overlay):
         ("PodDisruptionBudget", "gateway"),
         ("Ingress", "gateway"),
         ("NetworkPolicy", "tf-serving-from-gateway-only"),
+        ("ConfigMap", "grafana-dashboard-mnist-serving"),  # see test_grafana.py
     }
     assert expected <= kinds
-    configmaps = [n for k, n in kinds if k == "ConfigMap"]
-    assert len(configmaps) == 1 and configmaps[0].startswith("tf-serving-config-")
+    configmaps = [n for k, n in kinds if k == "ConfigMap" and n.startswith("tf-serving-config-")]
+    assert len(configmaps) == 1
 
 
 def test_default_kustomization_is_the_gpu_overlay():
@@ -213,7 +214,11 @@ def test_k8s_config_files_are_byte_identical_copies_of_serving_config(name):
 
 def test_tf_serving_config_map_copies_the_mounted_files():
     objects = _objects("gpu")
-    configmap = next(o for o in objects if o["kind"] == "ConfigMap")
+    configmap = next(
+        o
+        for o in objects
+        if o["kind"] == "ConfigMap" and o["metadata"]["name"].startswith("tf-serving-config-")
+    )
     sources = _config_sources()
     assert sorted(configmap["data"]) == sorted(sources)
     for key, text in configmap["data"].items():
