@@ -92,7 +92,10 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:  # the run directory cannot be written
         return fail(f"cannot write {exc.filename or config.run_dir}: {exc.strerror or exc}")
     log.info("run written to %s (%.0f s of training)", config.run_dir, document["train_seconds"])
-    log.info("curves and figures: tensorboard --logdir %s", config.run_dir / LOGS_DIR)
+    log.info(
+        "curves and figures in %s: `make tensorboard` shows every run under runs/",
+        config.run_dir / LOGS_DIR,
+    )
     return 0
 
 
