@@ -60,7 +60,9 @@ def chunks(images: np.ndarray, size: int) -> Iterator[np.ndarray]:
 
 
 def saved_model_classifier(model_dir: Path) -> Callable[[np.ndarray], np.ndarray]:
-    import tensorflow as tf
+    from training.quiet import import_tensorflow
+
+    tf = import_tensorflow()
 
     serving_fn = tf.saved_model.load(str(model_dir)).signatures["serving_default"]
 
@@ -82,8 +84,12 @@ def gateway_predictions(url: str, files: list[bytes]) -> np.ndarray:
         for start in range(0, len(files), GATEWAY_BATCH):
             batch = files[start : start + GATEWAY_BATCH]
             multipart = [("file", (f"{i}", data)) for i, data in enumerate(batch)]
-            response = client.post("/predict", files=multipart)
-            response.raise_for_status()
+            try:
+                response = client.post("/predict", files=multipart)
+            except httpx.TransportError as exc:
+                stop(f"the gateway at {url} stopped answering ({type(exc).__name__})", 2)
+            if response.status_code != 200:
+                stop(f"the gateway answered {response.status_code}: {response.text[:200]}", 2)
             digits += [p["digit"] for p in response.json()["predictions"]]
     return np.array(digits)
 
