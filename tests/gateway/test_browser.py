@@ -261,13 +261,18 @@ def test_nothing_overflows_at_320_pixels(
 
 
 def test_the_status_says_when_the_model_server_is_down(
-    browser, lone_gateway: GatewayProcess
+    browser, lone_gateway: GatewayProcess, tmp_path: Path
 ) -> None:
-    """The real gateway, whose model server is not running: its /readyz answers 503."""
-    page = browser.new_page(viewport=DESKTOP)
+    """The real gateway, whose model server is not running: its /readyz answers 503, and a
+    drawing gets the gateway's 503 too."""
+    page = browser.new_page(viewport=PHONE)
     try:
         page.goto(lone_gateway.url + "/")
         page.wait_for_selector("#status.down")
+        draw(page, STROKES[1])
+        page.wait_for_selector("#error:not([hidden])")
+        page.screenshot(path=str(tmp_path / "down.png"))
+        assert "model server is not answering" in page.locator("#error").inner_text()
         text = page.locator("#status").inner_text()
         assert "model server is down" in text
         assert "127.0.0.1" not in text and "localhost" not in text  # no internal address
