@@ -75,7 +75,10 @@ def main(argv: list[str] | None = None) -> int:
         return fail(str(exc))
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("tensorflow").setLevel(logging.WARNING)  # "Assets written to ..."
-    import_tensorflow()
+    try:
+        import_tensorflow()
+    except ImportError as exc:  # the base install: clients and gateway only
+        return fail(f"{exc.name or 'tensorflow'} is not installed: pip install '.[tf]'")
     from export.publish import publish_run
 
     try:

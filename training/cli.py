@@ -82,7 +82,10 @@ def main(argv: list[str] | None = None) -> int:
     # TensorFlow only now: --help and the mistakes above answer at once.
     from training.quiet import import_tensorflow
 
-    import_tensorflow()
+    try:
+        import_tensorflow()
+    except ImportError as exc:  # the base install: clients and gateway only
+        return fail(f"{exc.name or 'tensorflow'} is not installed: pip install '.[tf]'")
     from training.train import train
 
     try:

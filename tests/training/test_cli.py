@@ -3,9 +3,13 @@ TensorFlow, in one line."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
+import pytest
+
 from tests.fixtures.cli import assert_one_line_error, run_cli
+from training.cli import main
 
 
 def test_help_does_not_import_tensorflow() -> None:
@@ -38,3 +42,11 @@ def test_a_missing_data_dir_is_one_line(tmp_path: Path) -> None:
     run = run_cli("training", "--run-dir", str(tmp_path / "r"), "--data-dir", "no-such-dir")
     assert_one_line_error(run, 1, "no-such-dir: MNIST data directory not found")
     assert not (tmp_path / "r").exists() and not run.imported_tensorflow
+
+
+def test_without_tensorflow_it_says_what_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, "tensorflow", None)  # `import tensorflow` fails
+    assert main(["--run-dir", str(tmp_path / "run"), "--dataset", "subset"]) == 1
+    assert capsys.readouterr().err == "error: tensorflow is not installed: pip install '.[tf]'\n"
