@@ -176,17 +176,30 @@ def reduce_to_work_size(image: Image.Image) -> Image.Image:
     return reducible(image).reduce(factors)
 
 
-def decoded_size(
+def open_checked(
     data: bytes,
     max_pixels: int = DEFAULT_MAX_PIXELS,
     max_decoded_bytes: int = DEFAULT_MAX_DECODED_BYTES,
-) -> int:
-    """What decoding `data` would hold in memory, from its header alone (limits checked)."""
+) -> Image.Image:
+    """The upload opened from its header alone, refused when over the limits."""
     if not data:
         raise NoImage("the image is empty (0 bytes)")
     image = open_image(data, max_pixels)
     check_cost(image, max_pixels, max_decoded_bytes)
+    return image
+
+
+def decoded_size(image: Image.Image) -> int:
+    """What decoding an opened image will hold in memory."""
     return decoded_bytes(*image.size, image.mode)
+
+
+def load(image: Image.Image) -> Image.Image:
+    """Decode an opened image's pixels, upright, reduced to the work size."""
+    with decoder_errors(f"{image.format} image"):
+        image.load()
+        ImageOps.exif_transpose(image, in_place=True)
+        return reduce_to_work_size(image)
 
 
 def decode(
@@ -195,14 +208,7 @@ def decode(
     max_decoded_bytes: int = DEFAULT_MAX_DECODED_BYTES,
 ) -> Image.Image:
     """Decode an upload, refusing other formats and oversized images before the full decode."""
-    if not data:
-        raise NoImage("the image is empty (0 bytes)")
-    image = open_image(data, max_pixels)
-    check_cost(image, max_pixels, max_decoded_bytes)
-    with decoder_errors(f"{image.format} image"):
-        image.load()
-        ImageOps.exif_transpose(image, in_place=True)
-        return reduce_to_work_size(image)
+    return load(open_checked(data, max_pixels, max_decoded_bytes))
 
 
 def to_grayscale(image: Image.Image) -> np.ndarray:
@@ -316,7 +322,12 @@ def preprocess(
     max_decoded_bytes: int = DEFAULT_MAX_DECODED_BYTES,
 ) -> np.ndarray:
     """Image file bytes to the model's input for one image: float32 [28, 28], 0..1."""
-    return preprocess_array(to_grayscale(decode(data, max_pixels, max_decoded_bytes)))
+    return preprocess_opened(open_checked(data, max_pixels, max_decoded_bytes))
+
+
+def preprocess_opened(image: Image.Image) -> np.ndarray:
+    """An image from `open_checked` to the model's input: float32 [28, 28], 0..1."""
+    return preprocess_array(to_grayscale(load(image)))
 
 
 def preprocess_batch(

@@ -39,6 +39,9 @@ def note_error(scope: Scope, code: str, detail: str = "") -> None:
 
 
 def log_request(scope: Scope, status: int, seconds: float) -> None:
+    level = logging.ERROR if status >= 500 else logging.INFO
+    if not logger.isEnabledFor(level):
+        return
     state = scope.get("state", {})
     route = getattr(scope.get("route"), "path", "unmatched")
     fields: dict[str, Any] = {
@@ -54,7 +57,6 @@ def log_request(scope: Scope, status: int, seconds: float) -> None:
         fields["error"] = state["error"]
     if "detail" in state:
         fields["detail"] = state["detail"]
-    level = logging.ERROR if status >= 500 else logging.INFO
     logger.log(level, "request", extra={"access": fields})
 
 

@@ -22,7 +22,12 @@ from typing import TypeVar
 
 import numpy as np
 
-from contract.preprocessing import decoded_size, preprocess_batch
+from contract.preprocessing import (
+    decoded_size,
+    open_checked,
+    preprocess_batch,
+    preprocess_opened,
+)
 from serving.gateway.errors import Overloaded
 from serving.gateway.settings import Settings
 
@@ -83,8 +88,10 @@ class Preprocessing:
         return batch
 
     def _if_light(self, images: Sequence[bytes]) -> np.ndarray | None:
-        sizes = (decoded_size(data, self.max_pixels, self.max_decoded_bytes) for data in images)
-        return self._preprocess(images) if sum(sizes) <= self.heavy_decode_bytes else None
+        opened = [open_checked(data, self.max_pixels, self.max_decoded_bytes) for data in images]
+        if sum(decoded_size(image) for image in opened) > self.heavy_decode_bytes:
+            return None  # the heavy lane opens them again: a header costs microseconds
+        return np.stack([preprocess_opened(image) for image in opened])[..., np.newaxis]
 
     def _preprocess(self, images: Sequence[bytes]) -> np.ndarray:
         return preprocess_batch(images, self.max_pixels, self.max_decoded_bytes)
