@@ -17,6 +17,7 @@ from PIL import Image
 from processes.ports import free_port
 from tests.client.helpers import run_client
 from tests.fixtures.cli import assert_one_line_error, run_cli
+from tests.fixtures.gateway import running_gateway
 from tests.fixtures.models import REPO_ROOT
 
 LEVEL_FIELDS = {
@@ -107,3 +108,12 @@ def test_bench_writes_under_run_bench_by_default(gateway: Any, tmp_path: Path) -
     assert result.returncode == 0, result.stderr
     assert (tmp_path / ".run" / "bench" / "bench.json").is_file()
     assert "c=1: " in result.stderr  # progress
+
+
+@pytest.mark.integration
+def test_bench_stops_when_the_gateway_refuses_the_first_request(tmp_path: Path) -> None:
+    """A gateway whose model server is down answers 503: nothing worth measuring."""
+    with running_gateway(f"127.0.0.1:{free_port()}", wait_for="/healthz") as lone:
+        run = run_cli("client", "bench", "--url", lone.url, "--output", str(tmp_path / "b"))
+    assert_one_line_error(run, 1, f"the gateway at {lone.url}/predict refused a first request")
+    assert "HTTP 503" in run.stderr_lines[0] and list(tmp_path.iterdir()) == []
