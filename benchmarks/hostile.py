@@ -7,13 +7,14 @@ Prints, each against a baseline of the same run:
                          against a 28×28 PNG;
   fuzz over HTTP         the seeded damaged files of benchmarks/hostile_images.py: statuses,
                          5xx (goal 0);
+  soak                   requests, errors and the gateway's memory before and after a mix of
+                         good and damaged uploads;
   /healthz under attack  its latency while clients send the worst accepted images without a
-                         pause, against /healthz alone (goal: under 100 ms);
+                         pause, against /healthz alone (goal: under 100 ms), and a
+                         well-behaved client's prediction rate beside them, against alone;
   faults                 /readyz and /predict while the model server is hung (SIGSTOP), and
                          the time from a restarted model server's readiness to the gateway's
-                         first successful prediction (goal: under 1 s);
-  soak                   requests, errors and the gateway's memory before and after a mix of
-                         good and damaged uploads.
+                         first successful prediction (goal: under 1 s).
 Only loopback traffic, bounded in count and time.
 """
 
@@ -237,6 +238,7 @@ def report_healthz(gateway: GatewayProcess, images: dict[str, bytes], seconds: f
         statuses = asyncio.run(flood(gateway.url, list(images.values()), seconds, 4))
     quiet_text, quiet_max = summary(quiet)
     attacked_text, attacked_max = summary(attacked)
+    print(f"gateway RSS after the flood: {proc.rss_mib(gateway.pid):.0f} MiB")
     print(f"/healthz alone:        {quiet_text}")
     print(f"/healthz under attack: {attacked_text}")
     print(f"attack answers: {dict(sorted(statuses.items()))}")
@@ -375,8 +377,8 @@ def main() -> None:
         log = args.log_dir / "hostile_gateway.log"
         with running_gateway(server.target, log_path=log, log_level="warning") as gateway:
             report_fuzz(gateway, args.fuzz_per_seed)
-            report_healthz(gateway, images, args.seconds)
             report_soak(gateway, args.soak_seconds, args.fuzz_per_seed)
+            report_healthz(gateway, images, args.seconds)
             report_hung(gateway, server)
             report_restart(gateway, server)
     finally:
