@@ -15,6 +15,7 @@ Prints, each against a baseline of the same run:
   faults                 /readyz and /predict while the model server is hung (SIGSTOP), and
                          the time from a restarted model server's readiness to the gateway's
                          first successful prediction (goal: under 1 s).
+Writes the figures to .run/bench/hostile.json (--output) and the servers' logs beside it.
 Only loopback traffic, bounded in count and time.
 """
 
@@ -32,12 +33,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import numpy as np
 from PIL import Image
 
 from benchmarks.hostile_images import cases
+from benchmarks.output import add_output, progress, stop, write_json
 from processes import proc
 from processes.ports import LOOPBACK, free_port
 from processes.servers import GatewayProcess, model_server_command, running_gateway
@@ -108,19 +111,22 @@ def measure_decode(data: bytes) -> tuple[float, float, str]:
     return float(seconds), float(mib), outcome
 
 
-def report_worst_images(images: dict[str, bytes]) -> None:
+def report_worst_images(images: dict[str, bytes]) -> dict[str, Any]:
     base_seconds, base_mib, _ = measure_decode(png(digit()))
     print("\n## worst accepted images: decode + preprocess, one fresh process each")
     print("| image | file KB | seconds | × 28×28 PNG | peak MiB above start | outcome |")
     print("| --- | ---: | ---: | ---: | ---: | --- |")
     print(f"| 28×28 PNG (baseline) | 0.1 | {base_seconds:.4f} | 1 | {base_mib:.0f} | ok |")
+    figures: dict[str, Any] = {"28×28 PNG": {"seconds": base_seconds, "peak_mib": base_mib}}
     for name, data in images.items():
         seconds, mib, outcome = measure_decode(data)
+        figures[name] = {"seconds": seconds, "peak_mib": mib, "outcome": outcome}
         ratio = seconds / base_seconds
         print(
             f"| {name} | {len(data) / 1024:.0f} | {seconds:.3f} | {ratio:.0f} | {mib:.0f} "
             f"| {outcome} |"
         )
+    return figures
 
 
 async def post_all(url: str, bodies: list[bytes], concurrency: int) -> Counter[str]:
@@ -144,7 +150,7 @@ async def status_of(client: httpx.AsyncClient, url: str, body: bytes) -> str:
         return type(error).__name__
 
 
-def report_fuzz(gateway: GatewayProcess, per_seed: int) -> None:
+def report_fuzz(gateway: GatewayProcess, per_seed: int) -> dict[str, Any]:
     bodies = [data for _, data in cases(per_seed)]
     start = time.perf_counter()
     statuses = asyncio.run(post_all(gateway.url, bodies, concurrency=4))
@@ -153,6 +159,7 @@ def report_fuzz(gateway: GatewayProcess, per_seed: int) -> None:
     print("\n## fuzz over HTTP: seeded truncated and mutated files of 13 formats and flavours")
     print(f"cases {len(bodies):,} in {seconds:.1f} s; statuses {dict(sorted(statuses.items()))}")
     print(f"5xx or transport errors: {server_errors} (goal 0)")
+    return {"cases": len(bodies), "statuses": dict(statuses), "server_errors": server_errors}
 
 
 # A client in a process of its own (in the load generator's process it would wait for that
@@ -223,7 +230,9 @@ async def flood(url: str, bodies: list[bytes], seconds: float, concurrency: int)
     return statuses
 
 
-def report_healthz(gateway: GatewayProcess, images: dict[str, bytes], seconds: float) -> None:
+def report_healthz(
+    gateway: GatewayProcess, images: dict[str, bytes], seconds: float
+) -> dict[str, Any]:
     print("\n## /healthz and a well-behaved client while others flood the worst accepted images")
     good = png(digit())
     with (
@@ -247,6 +256,12 @@ def report_healthz(gateway: GatewayProcess, images: dict[str, bytes], seconds: f
     rates = [len([r for r in run if r != "failed"]) / seconds for run in (alone, beside)]
     print(f"good client: {rates[0]:.0f} predictions/s alone, {rates[1]:.0f} under attack "
           f"({rates[1] / rates[0]:.2f}×)")  # fmt: skip
+    return {
+        "healthz_max_ms_alone": quiet_max,
+        "healthz_max_ms_under_attack": attacked_max,
+        "good_client_per_s": {"alone": rates[0], "under_attack": rates[1]},
+        "rss_mib_after": proc.rss_mib(gateway.pid),
+    }
 
 
 @dataclass
@@ -298,7 +313,7 @@ def timed_request(method: str, url: str, **kwargs: object) -> tuple[int, float]:
     return response.status_code, time.perf_counter() - start
 
 
-def report_hung(gateway: GatewayProcess, server: FixedModelServer) -> None:
+def report_hung(gateway: GatewayProcess, server: FixedModelServer) -> dict[str, Any]:
     server.signal(signal.SIGSTOP)
     try:
         ready = timed_request("GET", f"{gateway.url}/readyz")
@@ -307,12 +322,10 @@ def report_hung(gateway: GatewayProcess, server: FixedModelServer) -> None:
     finally:
         server.signal(signal.SIGCONT)
     print("\n## the model server hung (SIGSTOP)")
-    for name, (status, seconds) in (
-        ("/readyz", ready),
-        ("/predict", predict),
-        ("/healthz", health),
-    ):
+    answers_while_hung = {"/readyz": ready, "/predict": predict, "/healthz": health}
+    for name, (status, seconds) in answers_while_hung.items():
         print(f"{name}: {status} in {seconds * 1000:.0f} ms")
+    return {name: {"status": st, "seconds": sec} for name, (st, sec) in answers_while_hung.items()}
 
 
 def first_success_after(gateway: GatewayProcess, since: float, timeout: float = 30.0) -> float:
@@ -326,7 +339,7 @@ def first_success_after(gateway: GatewayProcess, since: float, timeout: float = 
     raise RuntimeError("no successful prediction within the timeout")
 
 
-def report_restart(gateway: GatewayProcess, server: FixedModelServer) -> None:
+def report_restart(gateway: GatewayProcess, server: FixedModelServer) -> dict[str, Any]:
     server.signal(signal.SIGKILL)
     server.stop()
     with httpx.Client(timeout=10) as client:
@@ -339,9 +352,10 @@ def report_restart(gateway: GatewayProcess, server: FixedModelServer) -> None:
     print(f"while down: /predict {down.status_code} {down.json()['error']['code']}")
     print(f"first successful prediction {recovery * 1000:.0f} ms after the model server was "
           "ready (goal < 1000 ms)")  # fmt: skip
+    return {"status_while_down": down.status_code, "recovery_seconds": recovery}
 
 
-def report_soak(gateway: GatewayProcess, seconds: float, per_seed: int) -> None:
+def report_soak(gateway: GatewayProcess, seconds: float, per_seed: int) -> dict[str, Any]:
     good = [png(np.roll(digit(), shift, axis=1)) for shift in range(-5, 6)]
     damaged = [data for _, data in cases(per_seed // 4, seed=1)]
     mixed = [body for pair in zip(good * 40, damaged, strict=False) for body in pair]
@@ -353,6 +367,7 @@ def report_soak(gateway: GatewayProcess, seconds: float, per_seed: int) -> None:
     print(f"\n## soak: {seconds:.0f} s, 8 clients, good and damaged uploads alternating")
     print(f"requests {requests:,}, errors (5xx or transport) {errors}, statuses {dict(statuses)}")
     print(f"gateway RSS before {before:.0f} MiB, after {after:.0f} MiB ({after / before:.2f}×)")
+    return {"requests": requests, "errors": errors, "rss_mib": {"before": before, "after": after}}
 
 
 def parse_args() -> argparse.Namespace:
@@ -361,28 +376,38 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=10.0, help="each /healthz phase")
     parser.add_argument("--soak-seconds", type=float, default=60.0)
     parser.add_argument("--fuzz-per-seed", type=int, default=880, help="cases per seed file")
-    parser.add_argument("--log-dir", type=Path, default=Path("logs"))
+    add_output(parser, "hostile")
     return parser.parse_args()
+
+
+def measure(args: argparse.Namespace, images: dict[str, bytes]) -> dict[str, Any]:
+    """Everything against one gateway and one model server (logs beside the output)."""
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    server = FixedModelServer(args.model_base_path.resolve(), args.output.with_suffix(".model.log"))
+    server.start()
+    try:
+        server.wait_ready()
+        log = args.output.with_suffix(".gateway.log")
+        with running_gateway(server.target, log_path=log, log_level="warning") as gateway:
+            return {
+                "fuzz": report_fuzz(gateway, args.fuzz_per_seed),
+                "soak": report_soak(gateway, args.soak_seconds, args.fuzz_per_seed),
+                "healthz_under_attack": report_healthz(gateway, images, args.seconds),
+                "model_server_hung": report_hung(gateway, server),
+                "model_server_restart": report_restart(gateway, server),
+            }
+    finally:
+        server.stop()
 
 
 def main() -> None:
     args = parse_args()
-    args.log_dir.mkdir(parents=True, exist_ok=True)
+    if not any(p.name.isdigit() for p in args.model_base_path.glob("*")):
+        stop(f"no published version in {args.model_base_path}: publish a model first (make demo)")
+    progress("worst accepted images, each in a fresh process ...")
     images = worst_images()
-    report_worst_images(images)
-    server = FixedModelServer(args.model_base_path.resolve(), args.log_dir / "hostile_model.log")
-    server.start()
-    try:
-        server.wait_ready()
-        log = args.log_dir / "hostile_gateway.log"
-        with running_gateway(server.target, log_path=log, log_level="warning") as gateway:
-            report_fuzz(gateway, args.fuzz_per_seed)
-            report_soak(gateway, args.soak_seconds, args.fuzz_per_seed)
-            report_healthz(gateway, images, args.seconds)
-            report_hung(gateway, server)
-            report_restart(gateway, server)
-    finally:
-        server.stop()
+    results = {"worst_images": report_worst_images(images), **measure(args, images)}
+    write_json(args.output, results)
 
 
 if __name__ == "__main__":
