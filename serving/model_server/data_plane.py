@@ -9,18 +9,22 @@ HandleReloadConfigRequest by the control plane (control_plane.py).
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import grpc
 import numpy as np
 from tensorflow_serving.apis import (
+    classification_pb2,
     get_model_metadata_pb2,
     get_model_status_pb2,
+    inference_pb2,
     model_pb2,
+    regression_pb2,
 )
 
+from serving.model_server import inference
 from serving.model_server.batching import BatchScheduler
 from serving.model_server.config import BatchingOptions
 from serving.model_server.errors import ServingError, invalid_argument
@@ -29,6 +33,7 @@ from serving.model_server.metrics import Metrics
 from serving.model_server.servable import DEFAULT_SIGNATURE, Signature, TensorSpec
 
 Arrays = dict[str, np.ndarray]
+Timeout = float | None
 SIGNATURE_DEF_FIELD = "signature_def"
 
 
@@ -38,6 +43,12 @@ class Prediction:
     version: int
     signature_name: str
     outputs: Arrays
+
+    def model_spec(self) -> model_pb2.ModelSpec:
+        """The spec an answer carries: the name, version and signature that answered."""
+        spec = model_pb2.ModelSpec(name=self.model_name, signature_name=self.signature_name)
+        spec.version.value = self.version
+        return spec
 
 
 def _version_of(spec: model_pb2.ModelSpec) -> int | None:
@@ -80,8 +91,10 @@ class DataPlane:
         metrics: Metrics,
         batching: BatchingOptions | None,
         model_threads: int,
+        method_check: bool = False,
     ):
         self._manager = manager
+        self._method_check = method_check  # --enable_signature_method_name_check
         self._metrics = metrics
         self._executor = ThreadPoolExecutor(model_threads, thread_name_prefix="model")
         self._batcher = (
@@ -101,6 +114,72 @@ class DataPlane:
         entrypoint: str,
         timeout: float | None = None,
     ) -> Prediction:
+        def prepare(signature: Signature) -> tuple[Arrays, list[str] | None]:
+            signature.check_inputs(inputs)
+            return inputs, _select_outputs(signature, output_filter)
+
+        return await self._infer(spec, "predict", entrypoint, timeout, prepare)
+
+    async def classify(
+        self,
+        spec: model_pb2.ModelSpec,
+        examples: np.ndarray,
+        entrypoint: str,
+        timeout: float | None,
+    ) -> tuple[Prediction, classification_pb2.ClassificationResult]:
+        def prepare(signature: Signature) -> tuple[Arrays, list[str] | None]:
+            inference.check_method(signature, inference.CLASSIFY_METHOD, self._method_check)
+            inference.classification_outputs(signature)
+            return inference.example_inputs(signature, examples, "Classify"), None
+
+        prediction = await self._infer(spec, "classify", entrypoint, timeout, prepare)
+        return prediction, inference.classification_result(prediction.outputs, len(examples))
+
+    async def regress(
+        self,
+        spec: model_pb2.ModelSpec,
+        examples: np.ndarray,
+        entrypoint: str,
+        timeout: float | None,
+    ) -> tuple[Prediction, regression_pb2.RegressionResult]:
+        def prepare(signature: Signature) -> tuple[Arrays, list[str] | None]:
+            inference.check_method(signature, inference.REGRESS_METHOD, self._method_check)
+            inference.regression_outputs(signature)
+            return inference.example_inputs(signature, examples, "Regress"), None
+
+        prediction = await self._infer(spec, "regress", entrypoint, timeout, prepare)
+        return prediction, inference.regression_result(prediction.outputs, len(examples))
+
+    async def multi_inference(
+        self, request: inference_pb2.MultiInferenceRequest, entrypoint: str, timeout: Timeout
+    ) -> inference_pb2.MultiInferenceResponse:
+        """Each task on the shared examples, in order; TF Serving's rules for the tasks."""
+        inference.check_tasks(request.tasks)
+        examples = inference.serialized_examples(request.input)
+        response = inference_pb2.MultiInferenceResponse()
+        for task in request.tasks:
+            result = response.results.add()
+            if task.method_name == inference.CLASSIFY_METHOD:
+                done, classified = await self.classify(
+                    task.model_spec, examples, entrypoint, timeout
+                )
+                result.classification_result.CopyFrom(classified)
+            else:
+                done, regressed = await self.regress(task.model_spec, examples, entrypoint, timeout)
+                result.regression_result.CopyFrom(regressed)
+            result.model_spec.CopyFrom(done.model_spec())
+        return response
+
+    async def _infer(
+        self,
+        spec: model_pb2.ModelSpec,
+        api: str,
+        entrypoint: str,
+        timeout: float | None,
+        prepare: Callable[[Signature], tuple[Arrays, list[str] | None]],
+    ) -> Prediction:
+        """One signature call: `prepare` checks the signature and gives its inputs and the
+        outputs wanted (None: all); counted and timed under `api`, as TF Serving does."""
         started = time.perf_counter()
         name, version, signature_name = spec.name, "", spec.signature_name
         try:
@@ -108,8 +187,8 @@ class DataPlane:
                 version = str(held.version)
                 signature = held.servable.signature(signature_name)
                 signature_name = signature.name
-                rows = signature.check_inputs(inputs)
-                wanted = _select_outputs(signature, output_filter)
+                inputs, wanted = prepare(signature)
+                rows = max((a.shape[0] if a.ndim else 1 for a in inputs.values()), default=0)
                 key = (name, held.version, signature_name)
                 async with asyncio.timeout(timeout):  # unlike wait_for, no task per request
                     outputs = await self._run(key, signature, inputs, rows)
@@ -125,7 +204,7 @@ class DataPlane:
         self._metrics.request_latency.observe(
             (time.perf_counter() - started) * 1e6,
             model_name=name,
-            API="predict",
+            API=api,
             entrypoint=entrypoint,
             version=version,
         )

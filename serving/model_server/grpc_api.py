@@ -4,24 +4,30 @@ Only wire formats are translated here; every call goes to the data plane or the 
 plane, and a ServingError becomes its status code and message.
 """
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import grpc
 from grpc.aio import ServicerContext as Context
 from tensorflow_serving.apis import (
+    classification_pb2,
     model_management_pb2,
     model_service_pb2_grpc,
     predict_pb2,
     prediction_service_pb2_grpc,
+    regression_pb2,
 )
 
 from serving.model_server.control_plane import ControlPlane
 from serving.model_server.data_plane import DataPlane
 from serving.model_server.errors import ServingError
+from serving.model_server.inference import serialized_examples
 from serving.model_server.tensors import decode_inputs, fill_proto
 
 T = TypeVar("T")
+log = logging.getLogger("serving.model_server")
+REQUEST_ID = "x-request-id"  # the gateway's request id, as gRPC metadata
 
 
 async def _answer(context: Context, call: Callable[[], Awaitable[T]]) -> T:
@@ -29,8 +35,17 @@ async def _answer(context: Context, call: Callable[[], Awaitable[T]]) -> T:
     try:
         return await call()
     except ServingError as exc:
-        await context.abort(exc.code, exc.message)
+        await _fail(context, exc)
         raise  # abort raises; this keeps type checkers content
+
+
+async def _fail(context: Context, exc: ServingError) -> None:
+    """Logs a failed call with the caller's request id (metadata `x-request-id`), aborts it."""
+    request_id = next(
+        (value for key, value in context.invocation_metadata() or () if key == REQUEST_ID), "-"
+    )
+    log.info("request failed: %s: %s (x-request-id %s)", exc.code_name, exc.message, request_id)
+    await context.abort(exc.code, exc.message)
 
 
 async def _now(value: T) -> T:
@@ -54,7 +69,7 @@ class PredictionServicer(prediction_service_pb2_grpc.PredictionServiceServicer):
                 timeout=context.time_remaining(),
             )
         except ServingError as exc:
-            await context.abort(exc.code, exc.message)
+            await _fail(context, exc)
             raise
         response = predict_pb2.PredictResponse()
         spec = response.model_spec
@@ -69,21 +84,34 @@ class PredictionServicer(prediction_service_pb2_grpc.PredictionServiceServicer):
         return await _answer(context, lambda: _now(self._data_plane.metadata(request)))
 
     async def Classify(self, request: Any, context: Context) -> Any:
-        await _unimplemented(context, "Classify")
+        async def call() -> Any:
+            examples = serialized_examples(request.input)
+            done, result = await self._data_plane.classify(
+                request.model_spec, examples, "GRPC", context.time_remaining()
+            )
+            response = classification_pb2.ClassificationResponse(result=result)
+            response.model_spec.CopyFrom(done.model_spec())
+            return response
+
+        return await _answer(context, call)
 
     async def Regress(self, request: Any, context: Context) -> Any:
-        await _unimplemented(context, "Regress")
+        async def call() -> Any:
+            examples = serialized_examples(request.input)
+            done, result = await self._data_plane.regress(
+                request.model_spec, examples, "GRPC", context.time_remaining()
+            )
+            response = regression_pb2.RegressionResponse(result=result)
+            response.model_spec.CopyFrom(done.model_spec())
+            return response
+
+        return await _answer(context, call)
 
     async def MultiInference(self, request: Any, context: Context) -> Any:
-        await _unimplemented(context, "MultiInference")
-
-
-async def _unimplemented(context: Context, api: str) -> None:
-    await context.abort(
-        grpc.StatusCode.UNIMPLEMENTED,
-        f"{api} is not implemented by this model server: its models take tensors, "
-        "use Predict (signatures serving_default, predict_images)",
-    )
+        return await _answer(
+            context,
+            lambda: self._data_plane.multi_inference(request, "GRPC", context.time_remaining()),
+        )
 
 
 class ModelServicer(model_service_pb2_grpc.ModelServiceServicer):

@@ -1,59 +1,72 @@
-"""REST front end with TF Serving's routes and JSON formats (Starlette, served by uvicorn).
+"""REST front end with TF Serving's routes, JSON and errors (Starlette, served by uvicorn).
 
     GET  /v1/models/{name}[/versions/{v}|/labels/{l}]             status
     GET  /v1/models/{name}[/versions/{v}|/labels/{l}]/metadata    signature defs
     POST /v1/models/{name}[/versions/{v}|/labels/{l}]:predict     `instances` or `inputs`
+    POST /v1/models/{name}[/versions/{v}|/labels/{l}]:classify    `examples` (+ `context`)
+    POST /v1/models/{name}[/versions/{v}|/labels/{l}]:regress     `examples` (+ `context`)
     GET  {prometheus path from monitoring.config}                 metrics
 
-Errors are `{"error": "..."}` with the HTTP status TF Serving gives for the gRPC code.
+The paths are TF Serving's regular expressions (http_rest_api_util.cc), case-insensitive;
+anything else under /v1/ is 400 "Malformed request". Every answer, errors included, is JSON
+written as TF Serving writes it (rest_answers.py), `{"error": "..."}` with the HTTP status
+TF Serving gives for the gRPC code; an unexpected failure is a JSON 500, never plain text.
 """
 
 import asyncio
 import json
+import logging
 import re
+import urllib.parse
 from dataclasses import dataclass
 from typing import Any
 
 import grpc
-import numpy as np
 from google.protobuf import json_format
 from google.protobuf.message import Message
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 from tensorflow_serving.apis import get_model_metadata_pb2, get_model_status_pb2, model_pb2
 
-from serving.model_server.data_plane import SIGNATURE_DEF_FIELD, DataPlane, Prediction
+from serving.model_server import rest_answers, rest_json
+from serving.model_server.data_plane import SIGNATURE_DEF_FIELD, DataPlane
 from serving.model_server.errors import ServingError, invalid_argument
 from serving.model_server.flags import Options
+from serving.model_server.inference import serialized_examples
 from serving.model_server.metrics import Metrics
-from serving.model_server.servable import TensorSpec
-from serving.model_server.tensors import dtype_name, numpy_dtype
+from serving.model_server.tensors import decode_inputs
 
+log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 64 * 1024 * 1024
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Allow-Methods": "POST, GET",
     "Access-Control-Allow-Headers": "Content-Type",
 }
-_PATH = re.compile(
-    r"/v1/models/(?P<name>[^/:]+)"
-    r"(?:/versions/(?P<version>\d+)|/labels/(?P<label>[^/:]+))?"
-    r"(?:/(?P<resource>metadata)|:(?P<method>predict|classify|regress))?"
+_SPEC = r"(?:(?:/versions/(?P<version>\d+))|(?:/labels/(?P<label>[^/:]+)))?"
+_POST = re.compile(
+    rf"/v1/models/(?P<name>[^/:]+){_SPEC}:(?P<method>classify|regress|predict)", re.I
 )
+_GET = re.compile(rf"/v1/models(?:/(?P<name>[^/:]+))?{_SPEC}(?:/(?P<resource>metadata))?", re.I)
+_INT64_MAX = 2**63 - 1
 
 
-def _error(exc: ServingError) -> JSONResponse:
-    return JSONResponse({"error": exc.message}, status_code=exc.http_status)
+def _json(text: str, status: int = 200) -> Response:
+    return Response(text, status_code=status, media_type="application/json")
 
 
-def _proto_json(message: Message) -> JSONResponse:
-    return JSONResponse(
-        json_format.MessageToDict(
-            message, preserving_proto_field_name=True, always_print_fields_with_no_presence=True
-        )
+def _error(exc: ServingError) -> Response:
+    return _json(rest_answers.error(exc.message), exc.http_status)
+
+
+def _proto_json(message: Message) -> str:
+    """Protobuf's JSON printer with whitespace, as TF Serving prints status and metadata."""
+    as_dict = json_format.MessageToDict(
+        message, preserving_proto_field_name=True, always_print_fields_with_no_presence=True
     )
+    return json.dumps(as_dict, indent=1, ensure_ascii=False)
 
 
 async def _read_body(request: Request) -> bytes:
@@ -75,67 +88,17 @@ async def _read_body(request: Request) -> bytes:
     return b"".join(chunks)
 
 
-def _to_array(alias: str, value: Any, spec: TensorSpec) -> np.ndarray:
-    dtype = numpy_dtype(spec.dtype)
-    if dtype is None:
-        raise invalid_argument(f"input {alias}: dtype {dtype_name(spec.dtype)} not supported")
-    try:
-        array: np.ndarray = np.asarray(value, dtype=dtype)
-    except (ValueError, TypeError) as exc:
-        raise invalid_argument(
-            f"input {alias}: expects a (nested) list of numbers of equal lengths: {exc}"
-        ) from exc
-    return array
-
-
-def parse_predict_body(
-    body: dict[str, Any], specs: dict[str, TensorSpec]
-) -> tuple[dict[str, np.ndarray], bool]:
-    """JSON request -> input arrays; second item: True for the row (`instances`) format."""
-    if ("instances" in body) == ("inputs" in body):
-        if "instances" in body:
-            raise invalid_argument(
-                "Not formatted correctly expecting only one of 'inputs' or 'instances' keys exist"
-            )
-        raise invalid_argument("Missing 'inputs' or 'instances' key")
-    if "instances" in body:
-        rows = body["instances"]
-        if not isinstance(rows, list):
-            raise invalid_argument("'instances' must be a JSON list")
-        if all(isinstance(row, dict) for row in rows) and rows:
-            columns = {alias: [row.get(alias) for row in rows] for alias in rows[0]}
-        elif len(specs) == 1:
-            columns = {next(iter(specs)): rows}
-        else:
-            raise invalid_argument("instances must be objects naming each input")
-        named, row_format = columns, True
-    else:
-        value = body["inputs"]
-        named = value if isinstance(value, dict) else {next(iter(specs)): value}
-        row_format = False
-    arrays = {}
-    for alias, value in named.items():
-        if alias not in specs:
-            raise invalid_argument(
-                f"input tensor alias not found in signature: {alias}. "
-                f"Inputs expected to be in the set {{{','.join(sorted(specs))}}}."
-            )
-        arrays[alias] = _to_array(alias, value, specs[alias])
-    return arrays, row_format
-
-
-def format_predictions(prediction: Prediction, row_format: bool) -> dict[str, Any]:
-    outputs = prediction.outputs
-    if not row_format:
-        if len(outputs) == 1:
-            return {"outputs": next(iter(outputs.values())).tolist()}
-        return {"outputs": {alias: value.tolist() for alias, value in outputs.items()}}
-    if len(outputs) == 1:
-        return {"predictions": next(iter(outputs.values())).tolist()}
-    columns = {alias: value.tolist() for alias, value in outputs.items()}
-    count = len(next(iter(columns.values())))
-    rows = [{alias: col[i] for alias, col in columns.items()} for i in range(count)]
-    return {"predictions": rows}
+def _model_spec(match: re.Match[str]) -> model_pb2.ModelSpec:
+    """FillModelSpecWithNameVersionAndLabel, with ParseModelInfo's errors."""
+    spec = model_pb2.ModelSpec(name=urllib.parse.unquote(match["name"] or ""))
+    if match["version"]:
+        version = int(match["version"])
+        if version > _INT64_MAX:
+            raise invalid_argument(f"Failed to convert version: {match['version']} to numeric.")
+        spec.version.value = version
+    elif match["label"]:
+        spec.version_label = urllib.parse.unquote(match["label"])
+    return spec
 
 
 @dataclass(frozen=True)
@@ -163,74 +126,119 @@ class RestApi:
         self._cors = options.cors
         # TF Serving answers REST on a pool of that many threads: at most that many at once.
         self._slots = asyncio.Semaphore(options.max_in_flight) if options.max_in_flight else None
-        methods = ["GET", "POST", "OPTIONS"]
-        routes = [Route("/{path:path}", self._dispatch_bounded, methods=methods)]
+        methods = ["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
+        routes = [Route("/{path:path}", self._bounded, methods=methods)]
         if options.prometheus_path:
             routes.insert(0, Route(options.prometheus_path, self._exposition, methods=["GET"]))
         self.app = Starlette(routes=routes)
-
-    async def _dispatch_bounded(self, request: Request) -> Response:
-        if self._slots is None:
-            response = await self._dispatch(request)
-        else:
-            async with self._slots:
-                response = await self._dispatch(request)
-        if self._cors:
-            response.headers.update(CORS_HEADERS)
-        return response
 
     async def _exposition(self, request: Request) -> Response:
         text = self._metrics.exposition()
         return Response(text, media_type="text/plain; version=0.0.4; charset=utf-8")
 
-    async def _dispatch(self, request: Request) -> Response:
-        path, method = request.url.path, request.method
-        match = _PATH.fullmatch(path)
+    async def _bounded(self, request: Request) -> Response:
+        if self._slots is None:
+            response = await self._answer(request)
+        else:
+            async with self._slots:
+                response = await self._answer(request)
+        if self._cors:
+            response.headers.update(CORS_HEADERS)
+        return response
+
+    async def _answer(self, request: Request) -> Response:
+        """Any failure becomes JSON: TF Serving's code and words, or a logged INTERNAL."""
         try:
-            if match is None:
-                raise ServingError(grpc.StatusCode.NOT_FOUND, f"Malformed request: {method} {path}")
-            spec = model_pb2.ModelSpec(name=match["name"])
-            if match["version"]:
-                spec.version.value = int(match["version"])
-            elif match["label"]:
-                spec.version_label = match["label"]
-            if method == "POST" and match["method"] == "predict":
-                return await self._predict(request, spec)
-            if method == "POST" and match["method"]:
-                raise ServingError(
-                    grpc.StatusCode.UNIMPLEMENTED,
-                    f"{match['method']} is not implemented by this model server; use predict",
-                )
-            if method == "GET" and not match["method"]:
-                return self._metadata(spec) if match["resource"] else self._status(spec)
-            raise invalid_argument(f"Malformed request: {method} {path}")
+            return await self._dispatch(request)
         except ServingError as exc:
             return _error(exc)
+        except Exception:
+            log.exception("REST %s %s failed", request.method, request.url.path)
+            return _error(ServingError(grpc.StatusCode.INTERNAL, "Internal server error"))
+
+    async def _dispatch(self, request: Request) -> Response:
+        method = request.method
+        path = request.scope.get("raw_path", b"").decode("latin-1") or request.url.path
+        path = path.split("?", 1)[0]
+        if method == "OPTIONS":
+            return self._preflight(request)
+        if not path.lower().startswith("/v1/"):
+            raise ServingError(grpc.StatusCode.NOT_FOUND, f"Malformed request: {method} {path}")
+        malformed = invalid_argument(f"Malformed request: {method} {path}")
+        if method == "POST" and (match := _POST.fullmatch(path)):
+            spec = _model_spec(match)
+            call = {"predict": self._predict, "classify": self._classify, "regress": self._regress}
+            handler = call.get(match["method"])
+            if handler is None:  # `:PREDICT`: the path matches, TF Serving's dispatch does not
+                raise malformed
+            return await handler(request, spec)
+        if method == "GET" and (match := _GET.fullmatch(path)):
+            spec = _model_spec(match)
+            if not spec.name:
+                raise invalid_argument("Missing model name in request.")
+            return self._metadata(spec) if match["resource"] else self._status(spec)
+        raise malformed
+
+    def _preflight(self, request: Request) -> Response:
+        if re.search(r"https?://", request.headers.get("origin", "")):
+            return _json("")
+        raise ServingError(
+            grpc.StatusCode.FAILED_PRECONDITION, "Origin header is missing in CORS preflight"
+        )
 
     def _status(self, spec: model_pb2.ModelSpec) -> Response:
         request = get_model_status_pb2.GetModelStatusRequest(model_spec=spec)
-        return _proto_json(self._data_plane.status(request))
+        return _json(_proto_json(self._data_plane.status(request)))
 
     def _metadata(self, spec: model_pb2.ModelSpec) -> Response:
+        """ToJsonString(GetModelMetadataResponse): the signatures unpacked, no `@type`."""
         request = get_model_metadata_pb2.GetModelMetadataRequest(
             model_spec=spec, metadata_field=[SIGNATURE_DEF_FIELD]
         )
-        return _proto_json(self._data_plane.metadata(request))
+        response = self._data_plane.metadata(request)
+        signatures = get_model_metadata_pb2.SignatureDefMap()
+        response.metadata[SIGNATURE_DEF_FIELD].Unpack(signatures)
+        text = (
+            f'{{\n"model_spec":{_proto_json(response.model_spec)},\n'
+            f'"metadata": {{"signature_def": {_proto_json(signatures)}}}\n}}\n'
+        )
+        return _json(text)
+
+    async def _body(self, request: Request) -> dict[str, Any]:
+        return rest_json.parse_json(await _read_body(request))
 
     async def _predict(self, request: Request, spec: model_pb2.ModelSpec) -> Response:
-        raw = await _read_body(request)
-        try:
-            body = json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise invalid_argument(f"JSON Parse error: {exc}") from exc
-        if not isinstance(body, dict):
-            raise invalid_argument("JSON Parse error: the request body must be a JSON object")
-        signature_name = body.get("signature_name", "")
-        if not isinstance(signature_name, str):
-            raise invalid_argument("'signature_name' key must be a string value.")
-        spec.signature_name = signature_name
-        inputs, row_format = parse_predict_body(body, self._data_plane.input_specs(spec))
+        body = await self._body(request)
+        spec.signature_name = rest_json.signature_name(body)
+        specs = self._data_plane.input_specs(spec)
+        if not specs:
+            raise invalid_argument(
+                f"Failed to get input map for signature: {spec.signature_name or 'DEFAULT'}"
+            )
+        dtypes = {alias: info.dtype for alias, info in specs.items()}
+        protos, row_format = rest_json.predict_tensors(body, dtypes)
         prediction = await self._data_plane.predict(
-            spec, inputs, [], entrypoint="REST", timeout=self._timeout
+            spec, decode_inputs(protos), [], entrypoint="REST", timeout=self._timeout
         )
-        return JSONResponse(format_predictions(prediction, row_format))
+        if not prediction.outputs:
+            raise invalid_argument("Cannot convert empty tensor map to JSON")
+        if row_format:
+            try:
+                return _json(rest_answers.predictions(prediction.outputs))
+            except ValueError as exc:
+                raise invalid_argument(str(exc)) from exc
+        return _json(rest_answers.outputs_json(prediction.outputs))
+
+    async def _classify(self, request: Request, spec: model_pb2.ModelSpec) -> Response:
+        body = await self._body(request)
+        spec.signature_name = rest_json.signature_name(body)
+        examples = serialized_examples(rest_json.examples_input(body, "classify"))
+        _, result = await self._data_plane.classify(spec, examples, "REST", self._timeout)
+        return _json(rest_answers.classify_results(result))
+
+    async def _regress(self, request: Request, spec: model_pb2.ModelSpec) -> Response:
+        body = await self._body(request)
+        spec.signature_name = rest_json.signature_name(body)
+        examples = serialized_examples(rest_json.examples_input(body, "regress"))
+        _, result = await self._data_plane.regress(spec, examples, "REST", self._timeout)
+        return _json(rest_answers.regress_results(result))

@@ -72,7 +72,9 @@ async def serve(options: Options) -> int:
     manager = _manager(options, metrics)
     if not await _load_models(manager, options.model_config):
         return 1
-    data_plane = DataPlane(manager, metrics, options.batching, model_threads())
+    data_plane = DataPlane(
+        manager, metrics, options.batching, model_threads(), options.method_name_check
+    )
     control_plane = ControlPlane(manager, options.mount)
     running = _Running(manager, data_plane, await _start_grpc(options, data_plane, control_plane))
     if options.rest_api_port and not await _start_rest(options, running, metrics):

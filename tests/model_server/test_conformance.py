@@ -215,7 +215,7 @@ def test_rest_predict_row_and_columnar_formats_agree_with_grpc(
             "/v1/models/mnist:predict",
             {"inputs": {"pixels": [1]}},
             400,
-            "input tensor alias not found in signature: pixels",
+            "Missing named input: images in 'inputs' object.",
         ),
         (
             "POST",
