@@ -7,7 +7,7 @@
     │   ├── UploadTooLarge             413  body over GATEWAY_MAX_UPLOAD_BYTES (while streaming)
     │   ├── BodyTimeout                408  body not in within GATEWAY_BODY_TIMEOUT_SECONDS
     │   └── BadVersionSelector         422  both `version` and `label` given
-    ├── Overloaded                     503  the preprocessing queue is full (with Retry-After)
+    ├── Overloaded                     503  a preprocessing lane is full (with Retry-After)
     └── UpstreamError                  the model server could not answer
         ├── ModelNotFound              404  unknown version or label
         ├── UpstreamUnavailable        503  unreachable (with Retry-After)
@@ -17,7 +17,8 @@
 
     contract.preprocessing.ImageError  an upload that is no usable digit (the shared contract's)
     ├── NoImage                        422  the image is empty
-    ├── ImageTooLarge                  413  more pixels than GATEWAY_MAX_PIXELS (before decode)
+    ├── ImageTooLarge                  413  over GATEWAY_MAX_PIXELS, _MAX_DECODED_BYTES or
+    │                                       _MAX_REQUEST_DECODED_BYTES (from the headers)
     ├── UnsupportedImage               415  not an image, or a format we do not accept
     ├── CorruptImage                   422  truncated or damaged image data
     └── NoInk                          422  a blank image: nothing to recognize

@@ -23,6 +23,7 @@ from typing import TypeVar
 import numpy as np
 
 from contract.preprocessing import (
+    ImageTooLarge,
     decoded_size,
     open_checked,
     preprocess_batch,
@@ -67,6 +68,7 @@ class Preprocessing:
     heavy: PreprocessPool
     max_pixels: int
     max_decoded_bytes: int
+    max_request_decoded_bytes: int
     heavy_decode_bytes: int
 
     @classmethod
@@ -77,6 +79,7 @@ class Preprocessing:
             PreprocessPool(1, settings.heavy_queue, "1 + GATEWAY_HEAVY_QUEUE", "heavy"),
             settings.max_pixels,
             settings.max_decoded_bytes,
+            settings.max_request_decoded_bytes,
             settings.heavy_decode_bytes,
         )
 
@@ -89,7 +92,14 @@ class Preprocessing:
 
     def _if_light(self, images: Sequence[bytes]) -> np.ndarray | None:
         opened = [open_checked(data, self.max_pixels, self.max_decoded_bytes) for data in images]
-        if sum(decoded_size(image) for image in opened) > self.heavy_decode_bytes:
+        total = sum(decoded_size(image) for image in opened)
+        if total > self.max_request_decoded_bytes:
+            raise ImageTooLarge(
+                f"the request's {len(images)} images are {total:,} bytes decoded, over the "
+                f"limit of {self.max_request_decoded_bytes:,} per request "
+                "(GATEWAY_MAX_REQUEST_DECODED_BYTES)"
+            )
+        if total > self.heavy_decode_bytes:
             return None  # the heavy lane opens them again: a header costs microseconds
         return np.stack([preprocess_opened(image) for image in opened])[..., np.newaxis]
 

@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     # needs its share of it; scale with GATEWAY_WORKERS or pods.
     preprocess_threads: Annotated[int, Field(ge=1)] = 1
     preprocess_queue: Annotated[int, Field(ge=0)] = 16  # each holds its upload (≤ 5 MiB)
+    # All images of one request, decoded one after the other: bounds a request's decode time.
+    max_request_decoded_bytes: Annotated[int, Field(gt=0)] = 4 * DEFAULT_MAX_DECODED_BYTES
     # Uploads costlier to decode than this go to a lane of their own (pool.py).
     heavy_decode_bytes: Annotated[int, Field(gt=0)] = 4 * MiB
     heavy_queue: Annotated[int, Field(ge=0)] = 4

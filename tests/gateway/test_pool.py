@@ -75,3 +75,12 @@ def test_a_full_light_lane_is_503(digit_png: bytes) -> None:
         response = post_png(client, digit_png)
     assert response.status_code == 503
     assert "GATEWAY_PREPROCESS_QUEUE" in error_of(response)["message"]
+
+
+def test_a_request_whose_images_together_cost_too_much_is_413() -> None:
+    settings = Settings(max_request_decoded_bytes=10_000_000)  # two 6 MB pages: 12 MB
+    with TestClient(create_app(settings, FakePredictor())) as client:
+        files = [("file", (f"{i}.png", costly_digit())) for i in range(2)]
+        response = client.post("/predict", files=files)
+    assert response.status_code == 413
+    assert "GATEWAY_MAX_REQUEST_DECODED_BYTES" in error_of(response)["message"]
