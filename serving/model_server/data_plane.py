@@ -130,7 +130,7 @@ class DataPlane:
         def prepare(signature: Signature) -> tuple[Arrays, list[str] | None]:
             inference.check_method(signature, inference.CLASSIFY_METHOD, self._method_check)
             inference.classification_outputs(signature)
-            return inference.example_inputs(signature, examples, "Classify"), None
+            return inference.example_inputs(signature, examples), None
 
         prediction = await self._infer(spec, "classify", entrypoint, timeout, prepare)
         return prediction, inference.classification_result(prediction.outputs, len(examples))
@@ -145,7 +145,7 @@ class DataPlane:
         def prepare(signature: Signature) -> tuple[Arrays, list[str] | None]:
             inference.check_method(signature, inference.REGRESS_METHOD, self._method_check)
             inference.regression_outputs(signature)
-            return inference.example_inputs(signature, examples, "Regress"), None
+            return inference.example_inputs(signature, examples), None
 
         prediction = await self._infer(spec, "regress", entrypoint, timeout, prepare)
         return prediction, inference.regression_result(prediction.outputs, len(examples))

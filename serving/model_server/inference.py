@@ -10,7 +10,6 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 from tensorflow.core.example.example_pb2 import Example
-from tensorflow.core.framework.types_pb2 import DT_STRING
 from tensorflow_serving.apis import classification_pb2, inference_pb2, input_pb2, regression_pb2
 
 from serving.model_server.errors import invalid_argument
@@ -61,19 +60,12 @@ def _merged(context: Example, example: Example) -> bytes:
     return merged.SerializeToString()
 
 
-def example_inputs(
-    signature: Signature, examples: np.ndarray, method: str
-) -> dict[str, np.ndarray]:
-    """The signature's one input fed the examples; INVALID_ARGUMENT if it cannot be."""
+def example_inputs(signature: Signature, examples: np.ndarray) -> dict[str, np.ndarray]:
+    """The signature's one input fed the examples, whatever dtype it declares (TF Serving
+    feeds its tensor all the same; e.g. saved_model_half_plus_three declares DT_FLOAT)."""
     if len(signature.inputs) != 1:
         raise invalid_argument("Expected one input Tensor.")
-    alias, spec = next(iter(signature.inputs.items()))
-    if spec.dtype != DT_STRING:
-        raise invalid_argument(
-            f"Signature {signature.name} cannot serve {method}: its input {alias} "
-            "is not DT_STRING (serialized tf.Examples); use Predict"
-        )
-    return {alias: examples}
+    return {next(iter(signature.inputs)): examples}
 
 
 def check_method(signature: Signature, method: str, strict: bool) -> None:
