@@ -46,7 +46,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModelServerProc
     _write_model(base)
     socket = tmp_path_factory.mktemp("socket") / "grpc.sock"
     with running_model_server(
-        base, f"--grpc_socket_path={socket}", model_name=NAME, wait_for_model=NAME, poll_seconds=0
+        base,
+        f"--grpc_socket_path={socket}",
+        "--rest_api_enable_cors_support",
+        model_name=NAME,
+        wait_for_model=NAME,
+        poll_seconds=0,
     ) as running:
         running.socket = socket  # type: ignore[attr-defined]
         yield running
@@ -207,3 +212,15 @@ def test_a_failed_call_is_logged_with_the_callers_request_id(stub, server) -> No
     with pytest.raises(grpc.RpcError):
         stub.Predict(request, timeout=RPC_TIMEOUT, metadata=[("x-request-id", "req-4711")])
     assert "x-request-id req-4711" in server.log()
+
+
+def test_cors_headers_and_preflight(server: ModelServerProcess) -> None:
+    url = f"{server.rest_url}/v1/models/{NAME}:predict"
+    reply = httpx.post(url, content='{"instances": [1.0]}', timeout=RPC_TIMEOUT)
+    assert reply.headers["access-control-allow-origin"] == "*"
+    preflight = httpx.options(url, headers={"Origin": "https://example.org"})
+    assert preflight.status_code == 200
+    assert preflight.headers["access-control-allow-methods"] == "POST, GET"
+    refused = httpx.options(url)
+    assert refused.status_code == 400
+    assert refused.json() == {"error": "Origin header is missing in CORS preflight"}
