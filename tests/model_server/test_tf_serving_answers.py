@@ -11,6 +11,7 @@ from pathlib import Path
 
 import grpc
 import httpx
+import numpy as np
 import pytest
 from tensorflow.core.framework import types_pb2
 from tensorflow_serving.apis import (
@@ -41,9 +42,14 @@ def _write_model(base: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModelServerProcess]:
-    base = tmp_path_factory.mktemp("linear") / NAME
-    _write_model(base)
+def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("linear") / NAME
+    _write_model(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def server(base: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModelServerProcess]:
     socket = tmp_path_factory.mktemp("socket") / "grpc.sock"
     with running_model_server(
         base,
@@ -86,6 +92,17 @@ def test_predict_answers_in_typed_fields_and_the_graph_judges_shapes(stub) -> No
         7,
         "serving_default",
     )
+
+
+def test_tensor_content_when_asked_for(base: Path) -> None:
+    flag = "--enable_serialization_as_tensor_content"
+    with (
+        running_model_server(base, flag, model_name=NAME, wait_for_model=NAME) as server,
+        grpc.insecure_channel(server.grpc_target) as channel,
+    ):
+        stub = prediction_service_pb2_grpc.PredictionServiceStub(channel)
+        y = stub.Predict(_predict([2.0], [1, 1]), timeout=RPC_TIMEOUT).outputs["y"]
+    assert not y.float_val and y.tensor_content == np.array([3.0], np.float32).tobytes()
 
 
 def test_predict_over_the_unix_socket(server: ModelServerProcess) -> None:
