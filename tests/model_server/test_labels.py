@@ -52,3 +52,21 @@ def test_a_label_may_name_only_an_available_version(
         f"Request to assign label to version {refused} of model mnist, "
         "which is not currently available for inference"
     )
+
+
+@pytest.mark.parametrize(
+    ("labels", "current", "allowed"),
+    [
+        ({"canary": 3}, {}, True),  # a new label may wait for its version
+        ({"stable": 1, "canary": 3}, {"canary": 3}, True),  # or stay where it is
+        ({"stable": 3}, {"stable": 1}, False),  # moving one to an unavailable version may not
+    ],
+)
+def test_allow_version_labels_for_unavailable_models(
+    labels: dict[str, int], current: dict[str, int], allowed: bool
+) -> None:
+    if allowed:
+        check_assignable("mnist", labels, {1}, current)
+        return
+    with pytest.raises(ServingError):
+        check_assignable("mnist", labels, {1}, current)

@@ -11,7 +11,7 @@ import pytest
 
 from serving.model_server.config import ModelServerConfig
 from serving.model_server.errors import LoadError, ServingError
-from serving.model_server.manager import ModelManager, State
+from serving.model_server.manager import ModelManager, Retries, State
 from serving.model_server.metrics import Metrics
 from tests.model_server.fakes import ALL, FakeLoader, config
 
@@ -145,3 +145,25 @@ def test_stop_ends_the_poll_thread_at_once(base: Path, loader: FakeLoader) -> No
     started = time.monotonic()
     manager.stop()
     assert time.monotonic() - started < WAIT_SECONDS  # woken, not waiting out the hour
+
+
+def test_a_failed_load_is_retried_as_many_times_as_configured(
+    base: Path, loader: FakeLoader
+) -> None:
+    attempts = 0
+
+    def fail_twice(path: Path):  # type: ignore[no-untyped-def]
+        nonlocal attempts
+        attempts += 1
+        if attempts <= 2:
+            raise LoadError("not yet", grpc.StatusCode.UNAVAILABLE)
+        return loader(path)
+
+    for retries, outcome in [(1, State.END), (2, State.AVAILABLE)]:
+        attempts = 0
+        manager = ModelManager(
+            Metrics(), None, poll_seconds=0, load=fail_twice, retries=Retries(retries, 0.0)
+        )
+        manager.start(config(base))
+        assert states(manager) == {1: outcome}
+        manager.stop()
