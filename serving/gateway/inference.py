@@ -30,8 +30,9 @@ def postprocess(
     for probabilities, image in zip(prediction.probabilities, batch, strict=True):
         digit = int(np.argmax(probabilities))
         confidence = float(probabilities[digit])
-        child(PREDICTIONS, str(digit), str(prediction.model_version)).inc()
-        CONFIDENCE.observe(confidence)
+        version = str(prediction.model_version)
+        child(PREDICTIONS, str(digit), version).inc()
+        child(CONFIDENCE, version).observe(confidence)
         results.append(
             DigitPrediction(
                 digit=digit,

@@ -36,7 +36,8 @@ PREDICTIONS = Counter(
 )
 CONFIDENCE = Histogram(
     "gateway_prediction_confidence",
-    "Probability of the predicted digit",
+    "Probability of the predicted digit, by model version",
+    ["model_version"],
     buckets=(0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0),
 )
 

@@ -11,6 +11,7 @@ def test_metrics_count_requests_stages_and_predictions(
     client: TestClient, digit_png: bytes
 ) -> None:
     post_png(client, digit_png)
+    post_png(client, digit_png, "version=1")
     post_png(client, b"")
     text = client.get("/metrics").text
     assert 'gateway_requests_total{method="POST",route="/predict",status="200"}' in text
@@ -18,4 +19,6 @@ def test_metrics_count_requests_stages_and_predictions(
     for stage in ("preprocess", "predict", "postprocess"):
         assert f'gateway_stage_duration_seconds_count{{stage="{stage}"}}' in text
     assert "gateway_predictions_total{digit=" in text
-    assert "gateway_prediction_confidence_bucket" in text
+    # Confidence per answering version: the unpinned request got 2, the pinned one 1.
+    for version in ("1", "2"):
+        assert f'gateway_prediction_confidence_count{{model_version="{version}"}} 1.0' in text
