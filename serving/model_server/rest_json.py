@@ -46,17 +46,33 @@ def _number(text: str) -> float | int:
     return int(text) if text.lstrip("-").isdigit() else float(text)
 
 
+# Python's parse errors in rapidjson's words (GetParseError_En), as TF Serving reports them.
+_RAPIDJSON_WORDS = {
+    "Expecting value": "Invalid value.",
+    "Expecting property name enclosed in double quotes": "Missing a name for object member.",
+    "Expecting ':' delimiter": "Missing a colon after a name of object member.",
+    "Expecting ',' delimiter": "Missing a comma or ']' after an array element.",
+    "Unterminated string starting at": "Missing a closing quotation mark in string.",
+}
+
+
 def parse_json(raw: bytes) -> dict[str, Any]:
-    """The request body as an object, or INVALID_ARGUMENT in TF Serving's words."""
-    if not raw.strip():
+    """The request body as an object, or INVALID_ARGUMENT in TF Serving's words. As there,
+    parsing stops at the end of the first value (rapidjson's kParseStopWhenDoneFlag)."""
+    if not raw:
         raise invalid_argument("JSON Parse error: The document is empty")
     try:
         text = raw.decode("utf-8")
-        doc = json.loads(text, parse_int=_number, parse_float=_number)
+        start = len(text) - len(text.lstrip())
+        decoder = json.JSONDecoder(parse_int=_number, parse_float=_number)
+        doc, _ = decoder.raw_decode(text, start)
     except UnicodeDecodeError as exc:
         raise invalid_argument(f"JSON Parse error: Invalid encoding in string. {exc}") from exc
     except json.JSONDecodeError as exc:
-        raise invalid_argument(f"JSON Parse error: {exc.msg} at offset: {exc.pos}") from exc
+        words = _RAPIDJSON_WORDS.get(exc.msg, exc.msg)
+        if start == len(text):
+            words = "The document is empty."
+        raise invalid_argument(f"JSON Parse error: {words} at offset: {exc.pos}") from exc
     except RecursionError as exc:
         raise invalid_argument("JSON Parse error: nesting too deep") from exc
     if not isinstance(doc, dict):

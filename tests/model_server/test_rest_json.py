@@ -67,7 +67,9 @@ def test_malformed_bodies_are_invalid_argument(
     ("raw", "message"),
     [
         (b"", "The document is empty"),
-        (b"{", "JSON Parse error"),
+        (b"{", "JSON Parse error: Missing a name for object member. at offset: 1"),
+        (b"instances = [1, 2]", "JSON Parse error: Invalid value. at offset: 0"),
+        (b"  ", "JSON Parse error: The document is empty."),
         (b"\xff", "JSON Parse error"),
         (b"[1]", "Is not object"),
         (b'{"a": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", "JSON Parse error"),
@@ -78,6 +80,10 @@ def test_unparsable_or_hostile_json_is_a_400(raw: bytes, message: str) -> None:
     with pytest.raises(ServingError) as caught:
         parse_json(raw)
     assert caught.value.http_status == 400 and message in caught.value.message
+
+
+def test_parsing_stops_after_the_first_value_as_in_tf_serving() -> None:
+    assert parse_json(b' {"inputs": [1]} trailing') == {"inputs": [1]}
 
 
 def test_nan_and_infinity_are_read() -> None:
