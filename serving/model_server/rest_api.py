@@ -30,7 +30,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from tensorflow_serving.apis import get_model_metadata_pb2, get_model_status_pb2, model_pb2
 
-from serving.model_server import rest_answers, rest_json
+from serving.model_server import rest_answers, rest_examples, rest_json
 from serving.model_server.data_plane import SIGNATURE_DEF_FIELD, DataPlane
 from serving.model_server.errors import ServingError, invalid_argument
 from serving.model_server.flags import Options
@@ -232,13 +232,13 @@ class RestApi:
     async def _classify(self, request: Request, spec: model_pb2.ModelSpec) -> Response:
         body = await self._body(request)
         spec.signature_name = rest_json.signature_name(body)
-        examples = serialized_examples(rest_json.examples_input(body, "classify"))
+        examples = serialized_examples(rest_examples.examples_input(body, "classify"))
         _, result = await self._data_plane.classify(spec, examples, "REST", self._timeout)
         return _json(rest_answers.classify_results(result))
 
     async def _regress(self, request: Request, spec: model_pb2.ModelSpec) -> Response:
         body = await self._body(request)
         spec.signature_name = rest_json.signature_name(body)
-        examples = serialized_examples(rest_json.examples_input(body, "regress"))
+        examples = serialized_examples(rest_examples.examples_input(body, "regress"))
         _, result = await self._data_plane.regress(spec, examples, "REST", self._timeout)
         return _json(rest_answers.regress_results(result))

@@ -12,7 +12,6 @@ import json
 from typing import Any
 
 import grpc
-from tensorflow.core.example.example_pb2 import Example
 from tensorflow.core.framework.tensor_pb2 import TensorProto
 from tensorflow.core.framework.types_pb2 import (
     DT_BOOL,
@@ -25,7 +24,6 @@ from tensorflow.core.framework.types_pb2 import (
     DT_STRING,
     DT_UINT8,
 )
-from tensorflow_serving.apis import input_pb2
 
 from serving.model_server.errors import ServingError, invalid_argument
 from serving.model_server.tensors import dtype_name
@@ -36,8 +34,8 @@ B64 = "b64"
 JSON_DTYPES = {DT_FLOAT, DT_DOUBLE, DT_INT32, DT_INT16, DT_INT8, DT_UINT8, DT_INT64, DT_BOOL}
 JSON_DTYPES.add(DT_STRING)
 VALUE_FIELDS = ("float_val", "double_val", "int_val", "int64_val", "bool_val", "string_val")
-_INT32 = (-(2**31), 2**31 - 1)
-_INT64 = (-(2**63), 2**63 - 1)
+INT32 = (-(2**31), 2**31 - 1)
+INT64 = (-(2**63), 2**63 - 1)
 
 
 def _number(text: str) -> float | int:
@@ -101,14 +99,14 @@ def b64_bytes(value: Any) -> bytes:
 
 
 def _type_error(value: Any, dtype: int) -> Exception:
-    kind = _json_type(value)
+    kind = json_type(value)
     return invalid_argument(
         f"JSON Value: {debug_string(value)} Type: {kind} is not of expected type: "
         f"{dtype_name(dtype).removeprefix('DT_').lower()}"
     )
 
 
-def _json_type(value: Any) -> str:
+def json_type(value: Any) -> str:
     if value is None:
         return "Null"
     if isinstance(value, bool):
@@ -120,7 +118,7 @@ def _json_type(value: Any) -> str:
     return "Array" if isinstance(value, list) else "Object"
 
 
-def _is_int(value: Any, bounds: tuple[int, int]) -> bool:
+def is_int(value: Any, bounds: tuple[int, int]) -> bool:
     return type(value) is int and bounds[0] <= value <= bounds[1]
 
 
@@ -135,9 +133,9 @@ def _add_value(tensor: TensorProto, value: Any, dtype: int) -> None:
     if dtype in (DT_FLOAT, DT_DOUBLE) and is_number:
         field = tensor.float_val if dtype == DT_FLOAT else tensor.double_val
         field.append(float(value))
-    elif dtype in (DT_INT32, DT_INT16, DT_INT8, DT_UINT8) and _is_int(value, _INT32):
+    elif dtype in (DT_INT32, DT_INT16, DT_INT8, DT_UINT8) and is_int(value, INT32):
         tensor.int_val.append(value)
-    elif dtype == DT_INT64 and _is_int(value, _INT64):
+    elif dtype == DT_INT64 and is_int(value, INT64):
         tensor.int64_val.append(value)
     elif dtype == DT_BOOL and isinstance(value, bool):
         tensor.bool_val.append(value)
@@ -314,72 +312,3 @@ def signature_name(body: dict[str, Any]) -> str:
             "'signature_name' key must be a string value."
         )
     return name
-
-
-# ---- classify and regress: tf.Examples -------------------------------------------------------
-
-
-def _feature_kind(value: Any, name: str) -> tuple[str, Any]:
-    """AddValueToFeature: the Feature list a JSON scalar goes to, and its value."""
-    if isinstance(value, bool):
-        return "int64_list", int(value)
-    if isinstance(value, float):
-        return "float_list", value
-    if isinstance(value, int):
-        if not _is_int(value, _INT64):
-            raise invalid_argument(
-                f"Feature: {name} has uint64_t element. Only int64_t is supported."
-            )
-        return "int64_list", value
-    if isinstance(value, str):
-        return "bytes_list", value.encode("utf-8")
-    if is_b64(value):
-        return "bytes_list", b64_bytes(value)
-    raise invalid_argument(
-        f"Feature: {name} has element with unexpected JSON type: {_json_type(value)}"
-    )
-
-
-def make_example(value: Any, example: Example) -> None:
-    """MakeExampleFromJsonObject: each key a feature of one kind."""
-    if not isinstance(value, dict):
-        raise invalid_argument(f"Example must be JSON object but got JSON {_json_type(value)}")
-    for name, content in value.items():
-        feature = example.features.feature[name]
-        for item in content if isinstance(content, list) else [content]:
-            kind, parsed = _feature_kind(item, name)
-            current = feature.WhichOneof("kind")
-            if current not in (None, kind):
-                raise invalid_argument(
-                    f"Unexpected element type in feature: {name} expecting type: "
-                    f"{current.removesuffix('_list')}"
-                )
-            getattr(feature, kind).value.append(parsed)
-
-
-def examples_input(body: dict[str, Any], method: str) -> input_pb2.Input:
-    """FillClassifyRegressRequestFromJson: `context` and `examples` as an Input."""
-    proto = input_pb2.Input()
-    examples = body.get("examples")
-    if "examples" not in body:
-        raise invalid_argument(
-            f"JSON Value: {debug_string(body)} When method is {method}, key 'examples' is "
-            "expected and was not found"
-        )
-    if not isinstance(examples, list):
-        raise invalid_argument(
-            f"JSON Value: {debug_string(body)} Expecting 'examples' value to be an list/array"
-        )
-    if not examples:
-        raise invalid_argument(
-            f"JSON Value: {debug_string(body)} 'examples' value is an empty array"
-        )
-    if "context" in body:
-        with_context = proto.example_list_with_context
-        make_example(body["context"], with_context.context)
-        for value in examples:
-            make_example(value, with_context.examples.add())
-    else:
-        for value in examples:
-            make_example(value, proto.example_list.examples.add())
-    return proto

@@ -1,7 +1,6 @@
 """REST request JSON in process: both formats, typing by the signature, TF Serving's errors,
 and the bounds on nesting and number literals."""
 
-import json
 from typing import Any
 
 import numpy as np
@@ -9,7 +8,7 @@ import pytest
 from tensorflow.core.framework import types_pb2
 
 from serving.model_server.errors import ServingError
-from serving.model_server.rest_json import examples_input, parse_json, predict_tensors
+from serving.model_server.rest_json import parse_json, predict_tensors
 from serving.model_server.tensors import decode_inputs
 
 FLOAT = types_pb2.DT_FLOAT
@@ -90,14 +89,3 @@ def test_nan_and_infinity_are_read() -> None:
     body = parse_json(b'{"inputs": [NaN, Infinity, -Infinity]}')
     values = decode_inputs(predict_tensors(body, {"x": FLOAT})[0])["x"]
     assert np.isnan(values[0]) and values[1] == np.inf and values[2] == -np.inf
-
-
-def test_examples_become_tf_examples_with_typed_features() -> None:
-    body = json.loads('{"context": {"c": "k"}, "examples": [{"x": 1.5, "n": [1, 2]}]}')
-    proto = examples_input(body, "classify")
-    example = proto.example_list_with_context.examples[0]
-    assert list(example.features.feature["x"].float_list.value) == [1.5]
-    assert list(example.features.feature["n"].int64_list.value) == [1, 2]
-    assert proto.example_list_with_context.context.features.feature["c"].bytes_list.value == [b"k"]
-    with pytest.raises(ServingError, match="expecting type: float"):
-        examples_input({"examples": [{"x": [1.5, 2]}]}, "regress")
