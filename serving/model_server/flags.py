@@ -25,6 +25,7 @@ from serving.model_server.config import (
     single_model_config,
 )
 from serving.model_server.errors import ConfigError
+from serving.model_server.tensors import MAX_REQUEST_TENSOR_BYTES
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +85,7 @@ class Options:
     saved_model_tags: tuple[str, ...] = ("serve",)
     method_name_check: bool = False
     xla_cpu: bool = False
+    max_request_tensor_bytes: int = MAX_REQUEST_TENSOR_BYTES
 
 
 def _bool(text: str) -> bool:
@@ -147,6 +149,12 @@ def _add_serving_flags(parser: argparse.ArgumentParser) -> None:
     flag("--host", default="127.0.0.1", help="local: interface to bind (TF Serving: all)")
     _switch(parser, "enable_serialization_as_tensor_content", False)
     flag("--shutdown_grace_seconds", type=_non_negative, default=10.0, help="local: drain bound")
+    flag(
+        "--max_request_tensor_bytes",
+        type=int,
+        default=MAX_REQUEST_TENSOR_BYTES,
+        help="local: a request whose tensors would decode to more is refused before decoding",
+    )
 
 
 def _add_model_flags(parser: argparse.ArgumentParser) -> None:
@@ -301,4 +309,5 @@ def _to_options(args: argparse.Namespace) -> Options:
         saved_model_tags=tuple(t.strip() for t in args.saved_model_tags.split(",") if t.strip()),
         method_name_check=args.enable_signature_method_name_check,
         xla_cpu=args.xla_cpu_compilation_enabled,
+        max_request_tensor_bytes=args.max_request_tensor_bytes,
     )

@@ -23,7 +23,7 @@ from serving.model_server.control_plane import ControlPlane
 from serving.model_server.data_plane import DataPlane
 from serving.model_server.errors import ServingError
 from serving.model_server.inference import serialized_examples
-from serving.model_server.tensors import decode_inputs, fill_proto
+from serving.model_server.tensors import MAX_REQUEST_TENSOR_BYTES, decode_inputs, fill_proto
 
 T = TypeVar("T")
 log = logging.getLogger("serving.model_server")
@@ -53,14 +53,20 @@ async def _now(value: T) -> T:
 
 
 class PredictionServicer(prediction_service_pb2_grpc.PredictionServiceServicer):
-    def __init__(self, data_plane: DataPlane, tensor_content: bool = False):
+    def __init__(
+        self,
+        data_plane: DataPlane,
+        tensor_content: bool = False,
+        max_tensor_bytes: int = MAX_REQUEST_TENSOR_BYTES,
+    ):
         self._data_plane = data_plane
+        self._max_tensor_bytes = max_tensor_bytes  # --max_request_tensor_bytes
         self._tensor_content = tensor_content  # --enable_serialization_as_tensor_content
 
     async def Predict(self, request: Any, context: Context) -> Any:
         # The hot path, so no closure and no intermediate TensorProto per output.
         try:
-            inputs = decode_inputs(request.inputs)
+            inputs = decode_inputs(request.inputs, self._max_tensor_bytes)
             prediction = await self._data_plane.predict(
                 request.model_spec,
                 inputs,
@@ -132,9 +138,10 @@ def add_services(
     data_plane: DataPlane,
     control_plane: ControlPlane,
     tensor_content: bool = False,
+    max_tensor_bytes: int = MAX_REQUEST_TENSOR_BYTES,
 ) -> None:
     prediction_service_pb2_grpc.add_PredictionServiceServicer_to_server(
-        PredictionServicer(data_plane, tensor_content), server
+        PredictionServicer(data_plane, tensor_content, max_tensor_bytes), server
     )
     model_service_pb2_grpc.add_ModelServiceServicer_to_server(
         ModelServicer(data_plane, control_plane), server

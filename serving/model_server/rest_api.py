@@ -36,7 +36,7 @@ from serving.model_server.errors import ServingError, invalid_argument
 from serving.model_server.flags import Options
 from serving.model_server.inference import serialized_examples
 from serving.model_server.metrics import Metrics
-from serving.model_server.tensors import decode_inputs
+from serving.model_server.tensors import MAX_REQUEST_TENSOR_BYTES, decode_inputs
 
 log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 64 * 1024 * 1024
@@ -107,6 +107,7 @@ class RestOptions:
     prometheus_path: str | None = None  # from --monitoring_config_file
     cors: bool = False  # --rest_api_enable_cors_support
     max_in_flight: int = 0  # --rest_api_num_threads; 0: no bound
+    max_tensor_bytes: int = MAX_REQUEST_TENSOR_BYTES  # --max_request_tensor_bytes
 
     @classmethod
     def of(cls, options: Options) -> "RestOptions":
@@ -115,6 +116,7 @@ class RestOptions:
             options.prometheus_path,
             options.enable_cors,
             options.rest_api_num_threads,
+            options.max_request_tensor_bytes,
         )
 
 
@@ -124,6 +126,7 @@ class RestApi:
         self._metrics = metrics
         self._timeout = options.timeout
         self._cors = options.cors
+        self._max_tensor_bytes = options.max_tensor_bytes
         # TF Serving answers REST on a pool of that many threads: at most that many at once.
         self._slots = asyncio.Semaphore(options.max_in_flight) if options.max_in_flight else None
         methods = ["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
@@ -218,7 +221,11 @@ class RestApi:
         dtypes = {alias: info.dtype for alias, info in specs.items()}
         protos, row_format = rest_json.predict_tensors(body, dtypes)
         prediction = await self._data_plane.predict(
-            spec, decode_inputs(protos), [], entrypoint="REST", timeout=self._timeout
+            spec,
+            decode_inputs(protos, self._max_tensor_bytes),
+            [],
+            entrypoint="REST",
+            timeout=self._timeout,
         )
         if not prediction.outputs:
             raise invalid_argument("Cannot convert empty tensor map to JSON")

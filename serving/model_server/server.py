@@ -130,7 +130,13 @@ async def _start_grpc(
         ],
         maximum_concurrent_rpcs=options.grpc_max_threads or None,
     )
-    add_services(server, data_plane, control_plane, options.tensor_content)
+    add_services(
+        server,
+        data_plane,
+        control_plane,
+        options.tensor_content,
+        options.max_request_tensor_bytes,
+    )
     port = server.add_insecure_port(f"{options.host}:{options.port}")
     if options.grpc_socket_path:
         server.add_insecure_port(f"unix:{options.grpc_socket_path}")

@@ -55,6 +55,7 @@ def server(base: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mod
         base,
         f"--grpc_socket_path={socket}",
         "--rest_api_enable_cors_support",
+        "--max_request_tensor_bytes=4096",
         model_name=NAME,
         wait_for_model=NAME,
         poll_seconds=0,
@@ -111,6 +112,14 @@ def test_predict_over_the_unix_socket(server: ModelServerProcess) -> None:
             _predict([6.0], [1, 1]), timeout=RPC_TIMEOUT
         )
     assert list(reply.outputs["y"].float_val) == [5.0]
+
+
+def test_a_request_asking_for_a_huge_tensor_is_refused_before_decoding(stub) -> None:  # type: ignore[no-untyped-def]
+    # 16 bytes on the wire, 150 million floats (600 MB) if decoded; the limit here is 4 KiB.
+    with pytest.raises(grpc.RpcError) as caught:
+        stub.Predict(_predict([1.0], [150_000_000, 1]), timeout=RPC_TIMEOUT)
+    assert caught.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert "more than the limit of 4096" in caught.value.details()
 
 
 def test_output_filter_keeps_only_what_is_asked(stub) -> None:  # type: ignore[no-untyped-def]
