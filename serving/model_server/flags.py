@@ -51,7 +51,7 @@ INERT = {
     "mixed_precision": "a GPU/TPU option",
     "skip_initialize_tpu": "TPU option",
     "enable_grpc_healthcheck_service": "grpcio-health-checking is not installed",
-    "tensorflow_session_config_file": "sessions are TensorFlow 2 functions here",
+    "tensorflow_session_config_file": "sessions take their options from the other flags here",
 }
 
 

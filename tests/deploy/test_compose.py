@@ -29,7 +29,7 @@ from tests.deploy.serving_config import (
     monitoring_path,
     served_models,
 )
-from tests.deploy.tf_serving_flags import unknown_flags
+from tests.fixtures.tf_serving_flags import unknown_flags
 
 GPU = compose_files.effective(COMPOSE_FILE)
 CPU = compose_files.effective(COMPOSE_FILE, COMPOSE_CPU_FILE)

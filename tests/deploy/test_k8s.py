@@ -26,7 +26,7 @@ from tests.deploy.serving_config import (
     monitoring_path,
     served_models,
 )
-from tests.deploy.tf_serving_flags import unknown_flags
+from tests.fixtures.tf_serving_flags import unknown_flags
 
 # The oldest Kubernetes release we support (HPA v2, PDB v1 and the rest are GA there) and
 # the newest schemas that kubernetes-validate bundles; both pinned.

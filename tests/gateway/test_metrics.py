@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from fastapi.testclient import TestClient
 
 from tests.gateway.helpers import post_png
@@ -10,6 +12,7 @@ from tests.gateway.helpers import post_png
 def test_metrics_count_requests_stages_and_predictions(
     client: TestClient, digit_png: bytes
 ) -> None:
+    before = {v: confidence_count(client, v) for v in ("1", "2")}
     post_png(client, digit_png)
     post_png(client, digit_png, "version=1")
     post_png(client, b"")
@@ -21,4 +24,11 @@ def test_metrics_count_requests_stages_and_predictions(
     assert "gateway_predictions_total{digit=" in text
     # Confidence per answering version: the unpinned request got 2, the pinned one 1.
     for version in ("1", "2"):
-        assert f'gateway_prediction_confidence_count{{model_version="{version}"}} 1.0' in text
+        assert confidence_count(client, version) == before[version] + 1
+
+
+def confidence_count(client: TestClient, version: str) -> float:
+    """The confidence histogram's count for a version (the registry is the process's)."""
+    pattern = rf'gateway_prediction_confidence_count{{model_version="{version}"}} (\S+)'
+    found = re.search(pattern, client.get("/metrics").text)
+    return float(found.group(1)) if found else 0.0

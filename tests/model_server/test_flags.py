@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from serving.model_server.flags import INERT, parse_grpc_args, parse_options
+from tests.fixtures.tf_serving_flags import TF_SERVING_FLAGS
 
-# The 48 flags of TF Serving's tensorflow_serving/model_servers/main.cc, with a value each.
-TF_SERVING_FLAGS = {
+# The flags of TF Serving's tensorflow_serving/model_servers/main.cc, with a value each.
+FLAG_VALUES = {
     "port": "8600",
     "grpc_socket_path": "/tmp/x.sock",
     "rest_api_port": "8601",
@@ -54,14 +55,25 @@ TF_SERVING_FLAGS = {
     "skip_initialize_tpu": "true",
     "enable_grpc_healthcheck_service": "false",
     "enable_serialization_as_tensor_content": "true",
-}  # and model_base_path, model_config_file, batching_parameters_file, monitoring_config_file,
-# version: below, as they need files or end the process.
+}
+# Tested below, as they need files or end the process.
+FLAGS_TESTED_APART = {
+    "model_base_path",
+    "model_config_file",
+    "batching_parameters_file",
+    "monitoring_config_file",
+    "version",
+}
+
+
+def test_the_flags_tested_are_all_of_tf_servings() -> None:
+    assert FLAG_VALUES.keys() | FLAGS_TESTED_APART == TF_SERVING_FLAGS
 
 
 def test_every_tensorflow_model_server_flag_is_accepted(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    argv = [f"--{name}={value}" for name, value in TF_SERVING_FLAGS.items()]
+    argv = [f"--{name}={value}" for name, value in FLAG_VALUES.items()]
     with caplog.at_level(logging.WARNING):
         options = parse_options([*argv, f"--model_base_path={tmp_path}"])
     assert options.grpc_socket_path == "/tmp/x.sock" and options.rest_api_num_threads == 4
@@ -73,7 +85,7 @@ def test_every_tensorflow_model_server_flag_is_accepted(
     assert options.num_request_iterations_for_warmup == 1  # "used only if > 0"
     # Flags without a meaning here are each logged once, with the reason.
     inert = [r.getMessage() for r in caplog.records if "has no effect" in r.getMessage()]
-    assert len(inert) == len([name for name in INERT if name in TF_SERVING_FLAGS])
+    assert len(inert) == len([name for name in INERT if name in FLAG_VALUES])
     assert any("--prefer_tflite_model has no effect" in line for line in inert)
 
 
