@@ -8,8 +8,8 @@ from collections.abc import Callable
 
 
 def main(argv: list[str] | None = None) -> int:
-    # Quieten TensorFlow's C++ start-up chatter unless the user asked for it.
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
+    # TensorFlow's C++ start-up chatter is filtered by flags.parse_options (training.quiet);
+    # TF_CPP_MIN_LOG_LEVEL=0 shows it all.
     # TensorFlow's plain kernels, as in the tensorflow/serving image (its oneDNN build is a
     # separate image): the oneDNN convolution aborts the process on an input of the wrong
     # rank where the plain one answers INVALID_ARGUMENT, and shapes are the graph's to judge.
@@ -18,9 +18,10 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO, format="%(asctime)s %(levelname).1s %(name)s] %(message)s"
     )
     from serving.model_server.flags import parse_options
+
+    options = parse_options(argv)  # --help and usage errors answer before TensorFlow loads
     from serving.model_server.server import serve
 
-    options = parse_options(argv)
     # uvloop's callbacks, futures and timers cost a fraction of asyncio's; grpc.aio and
     # uvicorn both run on it.
     with asyncio.Runner(loop_factory=_loop_factory()) as runner:

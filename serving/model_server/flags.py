@@ -6,26 +6,22 @@ server written in Python (GPU, TFLite, TPU, ...) are accepted, so that a command
 for the container starts this server too, and logged once as having no effect (`INERT`).
 """
 
+from __future__ import annotations
+
 import argparse
 import logging
 import os
 import sys
 from dataclasses import dataclass
 from importlib import metadata
+from typing import TYPE_CHECKING
 
-from serving.model_server.config import (
-    BatchingOptions,
-    ModelServerConfig,
-    Mount,
-    load_batching_options,
-    load_model_config,
-    load_prometheus_path,
-    parse_mount,
-    resolve_model_config,
-    single_model_config,
-)
 from serving.model_server.errors import ConfigError
-from serving.model_server.tensors import MAX_REQUEST_TENSOR_BYTES
+from serving.model_server.limits import MAX_REQUEST_TENSOR_BYTES
+from training.quiet import import_tensorflow  # the same quiet import as the other CLIs
+
+if TYPE_CHECKING:  # config reads TF Serving's protos, which import TensorFlow: see parse_options
+    from serving.model_server.config import BatchingOptions, ModelServerConfig, Mount
 
 log = logging.getLogger(__name__)
 
@@ -212,10 +208,11 @@ def build_parser() -> argparse.ArgumentParser:
 def parse_options(argv: list[str] | None = None) -> Options:
     """Parses and validates the flags and the files they name; exits with a clear error."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(argv)  # --help and usage errors end here, before TensorFlow
     if args.version:
         print_version()
         sys.exit(0)
+    import_tensorflow()  # quietly, before the config's protos import it
     try:
         options = _to_options(args)
     except ConfigError as exc:
@@ -243,6 +240,12 @@ def _log_inert(args: argparse.Namespace) -> None:
 
 
 def _model_config(args: argparse.Namespace, mount: Mount | None) -> ModelServerConfig:
+    from serving.model_server.config import (
+        load_model_config,
+        resolve_model_config,
+        single_model_config,
+    )
+
     if args.model_config_file:
         return load_model_config(args.model_config_file, mount)
     if args.model_base_path:
@@ -273,6 +276,8 @@ def _op_threads(args: argparse.Namespace) -> tuple[int, int]:
 
 
 def _to_options(args: argparse.Namespace) -> Options:
+    from serving.model_server.config import load_batching_options, load_prometheus_path, parse_mount
+
     mount = parse_mount(args.mount) if args.mount is not None else None
     config = _model_config(args, mount)
     prometheus_path = load_prometheus_path(args.monitoring_config_file)

@@ -23,7 +23,8 @@ from serving.model_server.control_plane import ControlPlane
 from serving.model_server.data_plane import DataPlane
 from serving.model_server.errors import ServingError
 from serving.model_server.inference import serialized_examples
-from serving.model_server.tensors import MAX_REQUEST_TENSOR_BYTES, decode_inputs, fill_proto
+from serving.model_server.limits import MAX_REQUEST_TENSOR_BYTES
+from serving.model_server.tensors import decode_inputs, fill_proto
 
 T = TypeVar("T")
 log = logging.getLogger("serving.model_server")

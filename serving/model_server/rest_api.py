@@ -35,8 +35,9 @@ from serving.model_server.data_plane import SIGNATURE_DEF_FIELD, DataPlane
 from serving.model_server.errors import ServingError, invalid_argument
 from serving.model_server.flags import Options
 from serving.model_server.inference import serialized_examples
+from serving.model_server.limits import MAX_REQUEST_TENSOR_BYTES
 from serving.model_server.metrics import Metrics
-from serving.model_server.tensors import MAX_REQUEST_TENSOR_BYTES, decode_inputs
+from serving.model_server.tensors import decode_inputs
 
 log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 64 * 1024 * 1024

@@ -16,11 +16,11 @@ from tensorflow.core.framework.tensor_pb2 import TensorProto
 from tensorflow.core.framework.types_pb2 import DT_STRING
 
 from serving.model_server.errors import ServingError, invalid_argument
+from serving.model_server.limits import MAX_REQUEST_TENSOR_BYTES
 from serving.tfs_api import dtypes
 
 dtype_name = dtypes.name
 numpy_dtype = dtypes.numpy_dtype
-MAX_REQUEST_TENSOR_BYTES = 256 * 1024 * 1024  # decoded size of all of a request's tensors
 
 
 def dtype_of(array: np.ndarray) -> int | None:
