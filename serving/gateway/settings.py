@@ -39,7 +39,9 @@ class Settings(BaseSettings):
     # One by default: a worker has a core at most (the pod's limit), and the event loop
     # needs its share of it; scale with GATEWAY_WORKERS or pods.
     preprocess_threads: Annotated[int, Field(ge=1)] = 1
-    preprocess_queue: Annotated[int, Field(ge=0)] = 16  # each holds its upload (≤ 5 MiB)
+    # Room for a load generator's or a busy page's concurrency (64) before refusing: a 503
+    # under ordinary load is lost work. Each waiting request holds its upload (≤ 5 MiB).
+    preprocess_queue: Annotated[int, Field(ge=0)] = 64
     # All images of one request, decoded one after the other: bounds a request's decode time.
     max_request_decoded_bytes: Annotated[int, Field(gt=0)] = 4 * DEFAULT_MAX_DECODED_BYTES
     # Uploads costlier to decode than this go to a lane of their own (pool.py).
