@@ -91,24 +91,24 @@ class PredictionServicer(prediction_service_pb2_grpc.PredictionServiceServicer):
         return await _answer(context, lambda: _now(self._data_plane.metadata(request)))
 
     async def Classify(self, request: Any, context: Context) -> Any:
-        async def call() -> Any:
-            examples = serialized_examples(request.input)
-            done, result = await self._data_plane.classify(
-                request.model_spec, examples, "GRPC", context.time_remaining()
-            )
-            response = classification_pb2.ClassificationResponse(result=result)
-            response.model_spec.CopyFrom(done.model_spec())
-            return response
-
-        return await _answer(context, call)
+        response = classification_pb2.ClassificationResponse
+        return await self._on_examples(request, context, self._data_plane.classify, response)
 
     async def Regress(self, request: Any, context: Context) -> Any:
+        response = regression_pb2.RegressionResponse
+        return await self._on_examples(request, context, self._data_plane.regress, response)
+
+    async def _on_examples(
+        self, request: Any, context: Context, method: Callable[..., Any], response_type: Any
+    ) -> Any:
+        """Classify or Regress: the request's tf.Examples through `method`, one answer."""
+
         async def call() -> Any:
             examples = serialized_examples(request.input)
-            done, result = await self._data_plane.regress(
+            done, result = await method(
                 request.model_spec, examples, "GRPC", context.time_remaining()
             )
-            response = regression_pb2.RegressionResponse(result=result)
+            response = response_type(result=result)
             response.model_spec.CopyFrom(done.model_spec())
             return response
 

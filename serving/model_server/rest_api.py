@@ -18,6 +18,7 @@ import json
 import logging
 import re
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -238,15 +239,19 @@ class RestApi:
         return _json(rest_answers.outputs_json(prediction.outputs))
 
     async def _classify(self, request: Request, spec: model_pb2.ModelSpec) -> Response:
-        body = await self._body(request)
-        spec.signature_name = rest_json.signature_name(body)
-        examples = serialized_examples(rest_examples.examples_input(body, "classify"))
-        _, result = await self._data_plane.classify(spec, examples, "REST", self._timeout)
+        result = await self._on_examples(request, spec, "classify", self._data_plane.classify)
         return _json(rest_answers.classify_results(result))
 
     async def _regress(self, request: Request, spec: model_pb2.ModelSpec) -> Response:
+        result = await self._on_examples(request, spec, "regress", self._data_plane.regress)
+        return _json(rest_answers.regress_results(result))
+
+    async def _on_examples(
+        self, request: Request, spec: model_pb2.ModelSpec, verb: str, method: Callable[..., Any]
+    ) -> Any:
+        """`:classify` or `:regress`: the body's tf.Examples through `method`; its result."""
         body = await self._body(request)
         spec.signature_name = rest_json.signature_name(body)
-        examples = serialized_examples(rest_examples.examples_input(body, "regress"))
-        _, result = await self._data_plane.regress(spec, examples, "REST", self._timeout)
-        return _json(rest_answers.regress_results(result))
+        examples = serialized_examples(rest_examples.examples_input(body, verb))
+        _, result = await method(spec, examples, "REST", self._timeout)
+        return result
