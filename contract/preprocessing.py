@@ -202,15 +202,6 @@ def load(image: Image.Image) -> Image.Image:
         return reduce_to_work_size(image)
 
 
-def decode(
-    data: bytes,
-    max_pixels: int = DEFAULT_MAX_PIXELS,
-    max_decoded_bytes: int = DEFAULT_MAX_DECODED_BYTES,
-) -> Image.Image:
-    """Decode an upload, refusing other formats and oversized images before the full decode."""
-    return load(open_checked(data, max_pixels, max_decoded_bytes))
-
-
 def to_grayscale(image: Image.Image) -> np.ndarray:
     """float32 grey levels 0..255, transparency composited onto white."""
     with decoder_errors(f"{image.format or image.mode} image"):  # odd modes: LAB, CMYK, PA…
@@ -336,8 +327,14 @@ def preprocess_batch(
     max_decoded_bytes: int = DEFAULT_MAX_DECODED_BYTES,
 ) -> np.ndarray:
     """Several uploads to float32 [N, 28, 28, 1], the serving_default input."""
-    fields = [preprocess(data, max_pixels, max_decoded_bytes) for data in images]
-    return np.stack(fields)[..., np.newaxis]
+    return preprocess_opened_batch(
+        [open_checked(data, max_pixels, max_decoded_bytes) for data in images]
+    )
+
+
+def preprocess_opened_batch(images: Sequence[Image.Image]) -> np.ndarray:
+    """Images from `open_checked` to float32 [N, 28, 28, 1], the serving_default input."""
+    return np.stack([preprocess_opened(image) for image in images])[..., np.newaxis]
 
 
 def warm_up() -> None:

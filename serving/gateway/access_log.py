@@ -38,12 +38,11 @@ def note_error(scope: Scope, code: str, detail: str = "") -> None:
         state["detail"] = detail
 
 
-def log_request(scope: Scope, status: int, seconds: float) -> None:
+def log_request(scope: Scope, route: str, status: int, seconds: float) -> None:
     level = logging.ERROR if status >= 500 else logging.INFO
     if not logger.isEnabledFor(level):
         return
     state = scope.get("state", {})
-    route = getattr(scope.get("route"), "path", "unmatched")
     fields: dict[str, Any] = {
         "request_id": state.get("request_id"),
         "method": scope["method"],

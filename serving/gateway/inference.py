@@ -27,10 +27,10 @@ def postprocess(
     prediction: PredictResult, batch: np.ndarray, include_input: bool
 ) -> list[DigitPrediction]:
     results = []
+    version = str(prediction.model_version)
     for probabilities, image in zip(prediction.probabilities, batch, strict=True):
         digit = int(np.argmax(probabilities))
         confidence = float(probabilities[digit])
-        version = str(prediction.model_version)
         child(PREDICTIONS, str(digit), version).inc()
         child(CONFIDENCE, version).observe(confidence)
         results.append(

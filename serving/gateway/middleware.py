@@ -151,4 +151,4 @@ class RequestObservationMiddleware:
             elapsed = time.perf_counter() - start
             child(REQUESTS, route, scope["method"], str(status or 500)).inc()
             child(REQUEST_LATENCY, route).observe(elapsed)
-            log_request(scope, status or 500, elapsed)
+            log_request(scope, route, status or 500, elapsed)

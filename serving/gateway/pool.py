@@ -21,13 +21,13 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 import numpy as np
+from PIL import Image
 
 from contract.preprocessing import (
     ImageTooLarge,
     decoded_size,
     open_checked,
-    preprocess_batch,
-    preprocess_opened,
+    preprocess_opened_batch,
 )
 from serving.gateway.errors import Overloaded
 from serving.gateway.settings import Settings
@@ -86,11 +86,12 @@ class Preprocessing:
     async def run(self, images: Sequence[bytes]) -> np.ndarray:
         """float32 [N, 28, 28, 1]; ImageErrors as preprocess_batch raises them."""
         batch = await self.light.run(self._if_light, images)
-        if batch is None:
-            batch = await self.heavy.run(self._preprocess, images)
+        if isinstance(batch, list):  # opened, but too costly for the light lane
+            return await self.heavy.run(preprocess_opened_batch, batch)
         return batch
 
-    def _if_light(self, images: Sequence[bytes]) -> np.ndarray | None:
+    def _if_light(self, images: Sequence[bytes]) -> np.ndarray | list[Image.Image]:
+        """The batch, or the opened images when their decode belongs in the heavy lane."""
         opened = [open_checked(data, self.max_pixels, self.max_decoded_bytes) for data in images]
         total = sum(decoded_size(image) for image in opened)
         if total > self.max_request_decoded_bytes:
@@ -100,11 +101,8 @@ class Preprocessing:
                 "(GATEWAY_MAX_REQUEST_DECODED_BYTES)"
             )
         if total > self.heavy_decode_bytes:
-            return None  # the heavy lane opens them again: a header costs microseconds
-        return np.stack([preprocess_opened(image) for image in opened])[..., np.newaxis]
-
-    def _preprocess(self, images: Sequence[bytes]) -> np.ndarray:
-        return preprocess_batch(images, self.max_pixels, self.max_decoded_bytes)
+            return opened
+        return preprocess_opened_batch(opened)
 
     def close(self) -> None:
         self.light.close()

@@ -21,8 +21,9 @@ import numpy as np
 
 from contract.model import INPUT_NAME, NUM_CLASSES, PROBABILITIES, SERVING_DEFAULT
 from serving.gateway.errors import UpstreamRejected
-from serving.gateway.upstream import translate_grpc_errors
+from serving.gateway.upstream import RPC_TIMEOUT_SETTING, translate_grpc_errors
 from serving.tfs_api import (
+    dtypes,
     get_model_metadata_pb2,
     get_model_status_pb2,
     meta_graph_pb2,
@@ -30,7 +31,6 @@ from serving.tfs_api import (
     predict_pb2,
     stubs,
     tensors,
-    types_pb2,
 )
 
 # gRPC retries UNAVAILABLE (server restarting, connection refused) with jittered backoff;
@@ -133,7 +133,9 @@ class PredictorClient(Protocol):
         self, images: np.ndarray, selector: VersionSelector, request_id: str = ""
     ) -> PredictResult: ...
 
-    async def model_status(self, timeout: float | None = None) -> list[VersionStatus]: ...
+    async def model_status(
+        self, timeout: float | None = None, setting: str = RPC_TIMEOUT_SETTING
+    ) -> list[VersionStatus]: ...
 
     async def metadata(self, selector: VersionSelector) -> ModelMetadata: ...
 
@@ -150,8 +152,7 @@ def model_spec(name: str, selector: VersionSelector, signature: str = "") -> mod
 
 
 def tensor_metadata(info: meta_graph_pb2.TensorInfo) -> TensorMetadata:
-    known = info.dtype in types_pb2.DataType.values()
-    dtype = types_pb2.DataType.Name(info.dtype) if known else str(info.dtype)
+    dtype = dtypes.name(info.dtype)
     shape = None if info.tensor_shape.unknown_rank else [d.size for d in info.tensor_shape.dim]
     return TensorMetadata(dtype=dtype.removeprefix("DT_").lower(), shape=shape)
 
@@ -212,13 +213,16 @@ class GrpcPredictor:
             model_version=response.model_spec.version.value,
         )
 
-    async def model_status(self, timeout: float | None = None) -> list[VersionStatus]:
-        """The versions' states; `timeout` replaces the RPC deadline (readiness has its own)."""
+    async def model_status(
+        self, timeout: float | None = None, setting: str = RPC_TIMEOUT_SETTING
+    ) -> list[VersionStatus]:
+        """The versions' states; `timeout` replaces the RPC deadline (readiness has its own,
+        named by `setting` in a timeout's message)."""
         request = get_model_status_pb2.GetModelStatusRequest(
             model_spec=model_pb2.ModelSpec(name=self.model_name)
         )
         deadline = timeout or self.timeout
-        with translate_grpc_errors("GetModelStatus", self.target, deadline):
+        with translate_grpc_errors("GetModelStatus", self.target, deadline, setting=setting):
             response = await self._models.GetModelStatus(request, timeout=deadline)
         state_name = get_model_status_pb2.ModelVersionStatus.State.Name
         return [

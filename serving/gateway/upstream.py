@@ -38,11 +38,19 @@ def _not_found(code: grpc.StatusCode, details: str) -> bool:
     )
 
 
+RPC_TIMEOUT_SETTING = "GATEWAY_RPC_TIMEOUT_SECONDS"
+
+
 def upstream_error(
-    method: str, timeout: float, asked_for: str, exc: grpc.aio.AioRpcError, detail: str
+    method: str,
+    timeout: float,
+    asked_for: str,
+    exc: grpc.aio.AioRpcError,
+    detail: str,
+    setting: str = RPC_TIMEOUT_SETTING,
 ) -> UpstreamError:
     """The exception for a failed RPC; `asked_for` names a pinned version or label,
-    `detail` (for the log) the model server's address and words."""
+    `detail` (for the log) the model server's address and words, `setting` the deadline's."""
     code = exc.code()
     if _not_found(code, exc.details() or ""):
         if asked_for:  # the client's choice does not exist: its error
@@ -52,8 +60,7 @@ def upstream_error(
         return UpstreamUnavailable("the model server is unavailable", detail)
     if code == grpc.StatusCode.DEADLINE_EXCEEDED:
         return UpstreamTimeout(
-            f"the model server did not answer {method} within the {timeout:g} s deadline "
-            "(GATEWAY_RPC_TIMEOUT_SECONDS)",
+            f"the model server did not answer {method} within {timeout:g} s ({setting})",
             detail,
         )
     if code in OUR_BUGS:
@@ -65,7 +72,11 @@ def upstream_error(
 
 @contextmanager
 def translate_grpc_errors(
-    method: str, target: str, timeout: float, asked_for: str = ""
+    method: str,
+    target: str,
+    timeout: float,
+    asked_for: str = "",
+    setting: str = RPC_TIMEOUT_SETTING,
 ) -> Iterator[None]:
     """Turn a failed RPC into ModelNotFound/UpstreamUnavailable/UpstreamTimeout/...
 
@@ -78,4 +89,4 @@ def translate_grpc_errors(
         code = exc.code()
         UPSTREAM_ERRORS.labels(method, code.name).inc()
         detail = f"{method} to {target}: {code.name} {exc.details() or ''}".rstrip()
-        raise upstream_error(method, timeout, asked_for, exc, detail) from exc
+        raise upstream_error(method, timeout, asked_for, exc, detail, setting) from exc

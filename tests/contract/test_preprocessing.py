@@ -18,7 +18,8 @@ from contract.preprocessing import (
     NoImage,
     NoInk,
     UnsupportedImage,
-    decode,
+    load,
+    open_checked,
     preprocess,
     preprocess_array,
     preprocess_batch,
@@ -223,7 +224,7 @@ def test_decoded_bytes_count_a_pointer_per_line() -> None:
 def test_long_thin_image_is_reduced_before_the_float_steps() -> None:
     strip = np.zeros((20_000, 3), np.uint8)
     strip[9_000:11_000] = 255  # a bar: ink in the middle tenth
-    image = decode(encode(strip))
+    image = load(open_checked(encode(strip)))
     assert image.size == (3, 1_000)  # box-reduced 20× along the long side only
     assert preprocess(encode(strip)).max() == pytest.approx(1.0)
 

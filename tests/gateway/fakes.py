@@ -22,7 +22,7 @@ from serving.gateway.predictor import (
     VersionSelector,
     VersionStatus,
 )
-from serving.gateway.upstream import translate_grpc_errors
+from serving.gateway.upstream import RPC_TIMEOUT_SETTING, translate_grpc_errors
 
 
 def rpc_error(code: grpc.StatusCode, details: str) -> grpc.aio.AioRpcError:
@@ -48,6 +48,7 @@ class FakePredictor:
         self.status_delay = status_delay  # a hung model server: GetModelStatus takes this long
         self.calls: list[tuple[str, int]] = []  # (method, batch size): one Predict per request
         self.request_ids: list[str] = []  # as sent with each Predict
+        self.status_deadlines: list[float] = []  # as given to each GetModelStatus
 
     def _fail_if_asked(self) -> None:
         if self.fail_with is not None:
@@ -88,10 +89,13 @@ class FakePredictor:
         self.request_ids.append(request_id)
         return PredictResult(self.score(images), self.model_name, version)
 
-    async def model_status(self, timeout: float | None = None) -> list[VersionStatus]:
+    async def model_status(
+        self, timeout: float | None = None, setting: str = RPC_TIMEOUT_SETTING
+    ) -> list[VersionStatus]:
         deadline = timeout or 1.0
+        self.status_deadlines.append(deadline)
         await asyncio.sleep(min(self.status_delay, deadline))
-        with translate_grpc_errors("GetModelStatus", "fake", deadline):
+        with translate_grpc_errors("GetModelStatus", "fake", deadline, setting=setting):
             if self.status_delay > deadline:
                 raise rpc_error(grpc.StatusCode.DEADLINE_EXCEEDED, "Deadline Exceeded")
             self._fail_if_asked()

@@ -47,3 +47,4 @@ def test_readyz_answers_within_its_own_deadline() -> None:
         response = client.get("/readyz")
     assert response.status_code == 503
     assert "within 0.05 s (GATEWAY_READY_TIMEOUT_SECONDS)" in error_of(response)["message"]
+    assert hung.status_deadlines == [0.05]  # the readiness deadline, not the RPC one

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import httpx
@@ -120,7 +121,7 @@ def test_json_access_log_one_line_per_request(
         assert (
             httpx.post(f"{gateway.url}/predict", content=image[:80], headers=bad).status_code == 422
         )
-        log = gateway.log()
+        log = log_with(gateway, "bad-1")
     records = [json.loads(line) for line in log.splitlines()]  # every line is JSON
     [ok] = [r for r in records if r.get("request_id") == "ok-1"]
     assert {k: ok[k] for k in ("method", "route", "status", "model_version", "client_id")} == {
@@ -133,6 +134,15 @@ def test_json_access_log_one_line_per_request(
     assert ok["latency_ms"] > 0 and ok["level"] == "info"
     [bad_line] = [r for r in records if "bad-1" in json.dumps(r)]  # the error: once
     assert (bad_line["status"], bad_line["error"]) == (422, "corrupt_image")
+
+
+def log_with(gateway: GatewayProcess, text: str, timeout: float = 5.0) -> str:
+    """The gateway's log once it holds `text`: a request's access line is written after its
+    answer has been sent, so a client can read the log a moment before the line is there."""
+    deadline = time.monotonic() + timeout
+    while text not in (log := gateway.log()) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return log
 
 
 def test_no_servable_version_is_503_with_retry_after(tmp_path: Path) -> None:

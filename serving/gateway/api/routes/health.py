@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 
 from serving.gateway.access_log import note_error
 from serving.gateway.api.deps import AppSettings, Predictor
-from serving.gateway.errors import GatewayError, UpstreamTimeout, error_body
+from serving.gateway.errors import GatewayError, error_body
 from serving.gateway.schemas import ErrorResponse, Health, Readiness
 
 router = APIRouter(tags=["health"])
@@ -27,16 +27,12 @@ async def readyz(
     request: Request, predictor: Predictor, settings: AppSettings
 ) -> Readiness | JSONResponse:
     try:
-        statuses = await predictor.model_status(settings.ready_timeout_seconds)
+        statuses = await predictor.model_status(
+            settings.ready_timeout_seconds, "GATEWAY_READY_TIMEOUT_SECONDS"
+        )
     except GatewayError as exc:
         note_error(request.scope, exc.code, exc.detail)
-        message = exc.message
-        if isinstance(exc, UpstreamTimeout):
-            message = (
-                f"the model server did not answer within {settings.ready_timeout_seconds:g} s "
-                "(GATEWAY_READY_TIMEOUT_SECONDS)"
-            )
-        return JSONResponse(error_body("not_ready", message), 503)
+        return JSONResponse(error_body("not_ready", exc.message), 503)
     available = [s.version for s in statuses if s.state == "AVAILABLE"]
     if not available:
         states = ", ".join(f"{s.version}: {s.state}" for s in statuses) or "no versions"
