@@ -14,10 +14,11 @@ def is_version_name(name: str) -> bool:
     return name.isascii() and name.isdigit()
 
 
-def version_dirs(model_base_path: str | Path) -> dict[int, Path]:
-    """The version folders in a base path by number; empty when the path is not a folder."""
+def version_dirs(model_base_path: str | Path, missing_ok: bool = True) -> dict[int, Path]:
+    """The version folders in a base path by number; empty when the path is not a folder,
+    or with `missing_ok=False` the OSError that says why it cannot be listed."""
     base = Path(model_base_path)
-    if not base.is_dir():
+    if missing_ok and not base.is_dir():
         return {}
     return {
         int(entry.name): entry

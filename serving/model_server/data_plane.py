@@ -25,14 +25,13 @@ from tensorflow_serving.apis import (
 )
 
 from serving.model_server import inference
-from serving.model_server.batching import BatchScheduler
+from serving.model_server.batching import Arrays, BatchScheduler
 from serving.model_server.config import BatchingOptions
 from serving.model_server.errors import ServingError, invalid_argument
 from serving.model_server.manager import ModelManager
 from serving.model_server.metrics import Metrics
 from serving.model_server.servable import DEFAULT_SIGNATURE, Signature, TensorSpec
 
-Arrays = dict[str, np.ndarray]
 Timeout = float | None
 SIGNATURE_DEF_FIELD = "signature_def"
 
@@ -72,14 +71,16 @@ def _select_outputs(signature: Signature, output_filter: Sequence[str]) -> list[
     return list(output_filter)
 
 
-def _check_batchable(signature_name: str, inputs: Arrays) -> None:
-    """Merged along axis 0, a batch's inputs must agree on it (TF Serving's batcher too)."""
+def _batch_rows(signature_name: str, inputs: Arrays) -> int:
+    """The rows a request adds to a batch. Merged along axis 0, a batch's inputs must agree
+    on it (TF Serving's batcher too)."""
     sizes = {array.shape[0] if array.ndim else 1 for array in inputs.values()}
     if len(sizes) > 1:
         raise invalid_argument(
             f"inputs of signature {signature_name} must share their 0th dimension "
             f"to be batched, got sizes {sorted(sizes)}"
         )
+    return sizes.pop() if sizes else 0
 
 
 class DataPlane:
@@ -188,10 +189,9 @@ class DataPlane:
                 signature = held.servable.signature(signature_name)
                 signature_name = signature.name
                 inputs, wanted = prepare(signature)
-                rows = max((a.shape[0] if a.ndim else 1 for a in inputs.values()), default=0)
                 key = (name, held.version, signature_name)
                 async with asyncio.timeout(timeout):  # unlike wait_for, no task per request
-                    outputs = await self._run(key, signature, inputs, rows)
+                    outputs = await self._run(key, signature, inputs)
         except TimeoutError as exc:
             self._count(name, version, signature_name, "DEADLINE_EXCEEDED")
             raise ServingError(grpc.StatusCode.DEADLINE_EXCEEDED, "Deadline Exceeded") from exc
@@ -210,11 +210,9 @@ class DataPlane:
         )
         return Prediction(name, held.version, signature_name, outputs)
 
-    async def _run(
-        self, key: tuple[str, int, str], signature: Signature, inputs: Arrays, rows: int
-    ) -> Arrays:
+    async def _run(self, key: tuple[str, int, str], signature: Signature, inputs: Arrays) -> Arrays:
         if self._batcher is not None:
-            _check_batchable(signature.name, inputs)
+            rows = _batch_rows(signature.name, inputs)
             return await self._batcher.submit(key, signature, inputs, rows)
         started = time.perf_counter()
         loop = asyncio.get_running_loop()

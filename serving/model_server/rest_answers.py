@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 from tensorflow_serving.apis import classification_pb2, regression_pb2
 
-B64 = "b64"
+from serving.model_server.rest_json import B64
+
 BYTES_SUFFIX = "_bytes"  # a DT_STRING output so named is written as {"b64": ...}
 
 

@@ -19,6 +19,7 @@ import tensorflow as tf
 from tensorflow.core.protobuf import meta_graph_pb2, saved_model_pb2
 from tensorflow_serving.apis import prediction_log_pb2
 
+from serving.model_server.batching import Arrays
 from serving.model_server.errors import LoadError, ServingError, invalid_argument
 from serving.model_server.tensors import dtype_name, dtype_of, to_ndarray
 
@@ -43,7 +44,6 @@ def _spec(info: meta_graph_pb2.TensorInfo) -> TensorSpec:
     return TensorSpec(info.dtype, dims)
 
 
-Arrays = dict[str, np.ndarray]
 Runner = Callable[[Arrays], Arrays]  # may raise tf.errors.OpError
 
 
@@ -81,8 +81,8 @@ class Signature:
         self.outputs = {alias: _spec(info) for alias, info in definition.outputs.items()}
         self._runner = runner
 
-    def check_inputs(self, inputs: dict[str, np.ndarray]) -> int:
-        """Checks names and dtypes as TF Serving does; returns the largest 0th dimension."""
+    def check_inputs(self, inputs: dict[str, np.ndarray]) -> None:
+        """Checks names and dtypes as TF Serving does (shapes are the graph's to judge)."""
         sent, expected = set(inputs), set(self.inputs)
         if len(sent) != len(expected):
             raise invalid_argument(
@@ -98,7 +98,6 @@ class Signature:
                     f"Inputs expected to be in the set {{{','.join(sorted(expected))}}}."
                 )
             self._check_dtype(alias, array)
-        return max((a.shape[0] if a.ndim else 1 for a in inputs.values()), default=0)
 
     def _check_dtype(self, alias: str, array: np.ndarray) -> None:
         spec = self.inputs[alias]

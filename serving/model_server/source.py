@@ -6,7 +6,6 @@ is tried again when its folder is rewritten, and not on every poll.
 """
 
 import logging
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,9 +43,7 @@ class VersionSource:
     def versions(self, base_path: Path) -> dict[int, VersionDir]:
         """The versions under `base_path` by number; none when it cannot be listed."""
         try:
-            with os.scandir(base_path):
-                pass
-            found = version_dirs(base_path)
+            found = version_dirs(base_path, missing_ok=False)
         except OSError as exc:
             self._warn_once(base_path, exc)
             return {}

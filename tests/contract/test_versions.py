@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from contract.versions import existing_version_message, published_versions, version_dirs
 
 
@@ -25,3 +27,8 @@ def test_an_existing_version_is_never_overwritten(tmp_path: Path) -> None:
     (tmp_path / "2").mkdir()
     assert "never overwritten" in (existing_version_message(tmp_path, 2) or "")
     assert existing_version_message(tmp_path, 3) is None
+
+
+def test_without_missing_ok_an_unlistable_base_path_says_why(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError):
+        version_dirs(tmp_path / "nowhere", missing_ok=False)
