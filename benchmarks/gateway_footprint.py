@@ -20,7 +20,7 @@ import httpx
 import numpy as np
 from PIL import Image
 
-from benchmarks.output import add_output, progress, reachable, stop, write_json
+from benchmarks.output import EXIT_DOWN, add_output, progress, reachable, stop, write_json
 from processes import proc
 from processes.servers import GatewayProcess, running_gateway
 
@@ -71,7 +71,7 @@ def send_predictions(gateway: GatewayProcess, count: int) -> None:
             f"{gateway.url}/predict", content=png, headers={"content-type": "image/png"}
         )
         if response.status_code != 200:
-            stop(f"the gateway answered {response.status_code}: {response.text[:200]}", 2)
+            stop(f"the gateway answered {response.status_code}: {response.text[:200]}", EXIT_DOWN)
 
 
 def main() -> None:
@@ -82,7 +82,10 @@ def main() -> None:
     add_output(parser, "gateway_footprint")
     args = parser.parse_args()
     if not reachable(args.model_server):
-        stop(f"nothing answers at --model-server {args.model_server}; `make demo` starts one", 2)
+        stop(
+            f"nothing answers at --model-server {args.model_server}; `make demo` starts one",
+            EXIT_DOWN,
+        )
     results = [
         measure(args.model_server, int(workers), args.requests)
         for workers in args.workers.split(",")

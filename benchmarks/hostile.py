@@ -41,10 +41,11 @@ from PIL import Image
 
 from benchmarks.hostile_images import cases
 from benchmarks.output import add_output, progress, stop, write_json
+from contract.model import MODEL_NAME
 from processes import proc
 from processes.ports import LOOPBACK, free_port
 from processes.servers import GatewayProcess, model_server_command, running_gateway
-from processes.service import Service, answers, start
+from processes.service import Service, start, wait_ready
 
 PNG = {"content-type": "image/png"}
 
@@ -279,23 +280,17 @@ class FixedModelServer:
     def target(self) -> str:
         return f"{LOOPBACK}:{self.grpc_port}"
 
-    def ready(self) -> bool:
-        url = f"http://{LOOPBACK}:{self.rest_port}/v1/models/mnist"
-        return answers(url, b"AVAILABLE")
-
     def start(self) -> None:
         command = model_server_command(
             self.grpc_port, self.rest_port, model_base_path=self.model_base_path
         )
         self.service = start("model server", command, self.log_path, append=True)
 
-    def wait_ready(self, timeout: float = 180.0) -> float:
+    def wait_ready(self) -> float:
         """Poll every 10 ms; the monotonic time at which it answered AVAILABLE."""
-        deadline = time.monotonic() + timeout
-        while not self.ready():
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"model server not ready; see {self.log_path}")
-            time.sleep(0.01)
+        assert self.service is not None
+        url = f"http://{LOOPBACK}:{self.rest_port}/v1/models/{MODEL_NAME}"
+        wait_ready(url, self.service, text=b"AVAILABLE", interval=0.01)
         return time.monotonic()
 
     def signal(self, sig: signal.Signals) -> None:

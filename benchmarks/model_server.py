@@ -22,7 +22,7 @@ from typing import NamedTuple
 import grpc
 import numpy as np
 
-from benchmarks.output import add_output, progress, stop, write_json
+from benchmarks.output import EXIT_DOWN, add_output, progress, stop, write_json
 from contract.model import INPUT_NAME, MODEL_NAME
 from processes import proc
 from processes.servers import BATCHING_CONFIG, ModelServerProcess, running_model_server
@@ -86,7 +86,10 @@ def _measure(base: Path, batching: bool, duration: float) -> dict[int, Level]:
             try:
                 levels[n] = asyncio.run(_throughput(server, n, duration))
             except grpc.aio.AioRpcError as exc:
-                stop(f"the model server stopped answering ({exc.code().name}): {exc.details()}", 2)
+                stop(
+                    f"the model server stopped answering ({exc.code().name}): {exc.details()}",
+                    EXIT_DOWN,
+                )
     return levels
 
 

@@ -27,7 +27,7 @@ import numpy as np
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from benchmarks.output import add_output, progress, reachable, stop, write_json  # noqa: E402
+from benchmarks.output import EXIT_DOWN, add_output, progress, reachable, stop, write_json  # noqa: E402
 from client.styles import STYLES, render  # noqa: E402
 from contract.digits import load_test_set  # noqa: E402
 from contract.preprocessing import preprocess  # noqa: E402
@@ -87,9 +87,11 @@ def gateway_predictions(url: str, files: list[bytes]) -> np.ndarray:
             try:
                 response = client.post("/predict", files=multipart)
             except httpx.TransportError as exc:
-                stop(f"the gateway at {url} stopped answering ({type(exc).__name__})", 2)
+                stop(f"the gateway at {url} stopped answering ({type(exc).__name__})", EXIT_DOWN)
             if response.status_code != 200:
-                stop(f"the gateway answered {response.status_code}: {response.text[:200]}", 2)
+                stop(
+                    f"the gateway answered {response.status_code}: {response.text[:200]}", EXIT_DOWN
+                )
             digits += [p["digit"] for p in response.json()["predictions"]]
     return np.array(digits)
 
@@ -116,7 +118,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.gateway and not reachable(urlsplit(args.gateway).netloc):
-        stop(f"nothing answers at --gateway {args.gateway}; `make demo` starts one", 2)
+        stop(f"nothing answers at --gateway {args.gateway}; `make demo` starts one", EXIT_DOWN)
     images, labels = load_test_digits(args.data_dir, args.limit)
     model_dir = args.model_dir or args.raw_model_dir
     classify = saved_model_classifier(model_dir) if model_dir else None
