@@ -9,9 +9,11 @@ Every stage imports it and none restates it:
 - `contract.preprocessing`: an uploaded image to the model's input, the way MNIST was made,
   and its errors (`ImageError` and below);
 - `contract.digits`: real MNIST digits for samples and benchmarks, and the IDX file format;
-- `contract.project`: the project's name and version, recorded with every run and version.
+- `contract.project`: the project's name and version, recorded with every run and version;
+- `contract.rollout`: the rollout state (stable, candidate, split) that the rollout commands
+  write and every gateway reads, and the gateway's figures per version that the guard reads.
 
-`model`, `ports`, `project`, `run_dir` and `versions` use the standard library only (the
+`model`, `ports`, `project`, `rollout`, `run_dir` and `versions` use the standard library only (the
 demo's `stop` runs without the venv); `preprocessing` and `digits` need numpy and Pillow, which
 the base install has.
 """
