@@ -37,6 +37,9 @@ LOCAL_CONFIG_DIR = Path("models/config")  # make demo's: beside its models/mnist
 CONTAINER_CONFIG_DIR = Path("/config")  # compose's and Kubernetes' config volume
 
 BUCKETS = 10_000  # a percent is honoured to 0.01
+# A gateway re-reads the state this often; a command that changes it waits for the gateways
+# (GET /v1/rollout answers the generation applied), or twice this when none answers.
+STATE_POLL_SECONDS = 1.0
 
 
 class StateError(ValueError):
