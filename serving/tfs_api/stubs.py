@@ -1,4 +1,5 @@
-"""gRPC stubs for TF Serving's PredictionService and ModelService on a grpc.aio channel.
+"""gRPC stubs for TF Serving's PredictionService and ModelService, on a grpc.aio channel (the
+gateway) or a blocking one (the rollout commands): the stubs only name the methods.
 
 Written by hand rather than generated: the method paths must name the upstream services
 (`tensorflow.serving.PredictionService`), while our messages live in a renamed proto package
@@ -9,16 +10,22 @@ from __future__ import annotations
 
 import grpc
 
-from serving.tfs_api import get_model_metadata_pb2, get_model_status_pb2, predict_pb2
+from serving.tfs_api import (
+    get_model_metadata_pb2,
+    get_model_status_pb2,
+    model_management_pb2,
+    predict_pb2,
+)
 
 PREDICTION_SERVICE = "tensorflow.serving.PredictionService"
 MODEL_SERVICE = "tensorflow.serving.ModelService"
+Channel = grpc.aio.Channel | grpc.Channel
 
 
 class PredictionServiceStub:
     """Predict and GetModelMetadata (Classify, Regress and MultiInference are not used)."""
 
-    def __init__(self, channel: grpc.aio.Channel) -> None:
+    def __init__(self, channel: Channel) -> None:
         self.Predict = channel.unary_unary(
             f"/{PREDICTION_SERVICE}/Predict",
             request_serializer=predict_pb2.PredictRequest.SerializeToString,
@@ -32,11 +39,16 @@ class PredictionServiceStub:
 
 
 class ModelServiceStub:
-    """GetModelStatus (HandleReloadConfigRequest is an operator's call, not a client's)."""
+    """GetModelStatus, and HandleReloadConfigRequest (the rollout commands' call)."""
 
-    def __init__(self, channel: grpc.aio.Channel) -> None:
+    def __init__(self, channel: Channel) -> None:
         self.GetModelStatus = channel.unary_unary(
             f"/{MODEL_SERVICE}/GetModelStatus",
             request_serializer=get_model_status_pb2.GetModelStatusRequest.SerializeToString,
             response_deserializer=get_model_status_pb2.GetModelStatusResponse.FromString,
+        )
+        self.HandleReloadConfigRequest = channel.unary_unary(
+            f"/{MODEL_SERVICE}/HandleReloadConfigRequest",
+            request_serializer=model_management_pb2.ReloadConfigRequest.SerializeToString,
+            response_deserializer=model_management_pb2.ReloadConfigResponse.FromString,
         )

@@ -9,7 +9,9 @@ import pytest
 from serving.tfs_api import (
     get_model_metadata_pb2,
     get_model_status_pb2,
+    model_management_pb2,
     model_pb2,
+    model_server_config_pb2,
     predict_pb2,
     tensors,
 )
@@ -24,7 +26,13 @@ from tensorflow_serving.apis import (  # noqa: E402
     get_model_status_pb2 as tf_status_pb2,
 )
 from tensorflow_serving.apis import (  # noqa: E402
+    model_management_pb2 as tf_management_pb2,
+)
+from tensorflow_serving.apis import (  # noqa: E402
     predict_pb2 as tf_predict_pb2,
+)
+from tensorflow_serving.config import (  # noqa: E402
+    model_server_config_pb2 as tf_config_pb2,
 )
 
 PAIRS = [
@@ -35,6 +43,9 @@ PAIRS = [
     (get_model_metadata_pb2.GetModelMetadataRequest, tf_metadata_pb2.GetModelMetadataRequest),
     (get_model_metadata_pb2.GetModelMetadataResponse, tf_metadata_pb2.GetModelMetadataResponse),
     (get_model_metadata_pb2.SignatureDefMap, tf_metadata_pb2.SignatureDefMap),
+    (model_server_config_pb2.ModelServerConfig, tf_config_pb2.ModelServerConfig),
+    (model_management_pb2.ReloadConfigRequest, tf_management_pb2.ReloadConfigRequest),
+    (model_management_pb2.ReloadConfigResponse, tf_management_pb2.ReloadConfigResponse),
 ]
 
 
@@ -128,3 +139,33 @@ def test_model_status_states_match() -> None:
     ours = get_model_status_pb2.GetModelStatusResponse.FromString(status.SerializeToString())
     assert ours.model_version_status[0].state == get_model_status_pb2.ModelVersionStatus.AVAILABLE
     assert model_pb2.ModelSpec.DESCRIPTOR.full_name == "tfs_api.tensorflow.serving.ModelSpec"
+
+
+def test_a_reload_request_parses_as_tensorflow_servings() -> None:
+    request = model_management_pb2.ReloadConfigRequest()
+    model = request.config.model_config_list.config.add()
+    model.name, model.base_path, model.model_platform = "mnist", "/models/mnist", "tensorflow"
+    model.model_version_policy.specific.versions.extend([1, 2])
+    model.version_labels["stable"] = 1
+    model.version_labels["canary"] = 2
+
+    theirs = tf_management_pb2.ReloadConfigRequest.FromString(request.SerializeToString())
+
+    (config,) = theirs.config.model_config_list.config
+    assert (config.name, config.base_path, config.model_platform) == (
+        "mnist",
+        "/models/mnist",
+        "tensorflow",
+    )
+    assert config.model_version_policy.WhichOneof("policy_choice") == "specific"
+    assert list(config.model_version_policy.specific.versions) == [1, 2]
+    assert dict(config.version_labels) == {"stable": 1, "canary": 2}
+
+
+def test_a_refused_reload_reads_as_ours() -> None:
+    response = tf_management_pb2.ReloadConfigResponse()
+    response.status.error_code = 9  # FAILED_PRECONDITION
+    response.status.error_message = "Request to assign label to version 2 of model mnist"
+    ours = model_management_pb2.ReloadConfigResponse.FromString(response.SerializeToString())
+    assert ours.status.error_code == 9
+    assert ours.status.error_message.startswith("Request to assign label to version 2")
