@@ -6,7 +6,13 @@
     │   ├── TooManyImages              413  more files than GATEWAY_MAX_IMAGES
     │   ├── UploadTooLarge             413  body over GATEWAY_MAX_UPLOAD_BYTES (while streaming)
     │   ├── BodyTimeout                408  body not in within GATEWAY_BODY_TIMEOUT_SECONDS
-    │   └── BadVersionSelector         422  both `version` and `label` given
+    │   ├── BadVersionSelector         422  both `version` and `label` given
+    │   ├── ClientIdTooLong            422  X-Client-ID over GATEWAY_MAX_CLIENT_ID_BYTES
+    │   ├── UnknownRequestId           404  POST /feedback on a request not among the last
+    │   │                                   GATEWAY_FEEDBACK_MEMORY predictions
+    │   ├── BadFeedback                422  an image index the request did not have
+    │   └── BadWindow                  422  GET /v1/rollout's window beyond
+    │                                       GATEWAY_FIGURES_MAX_WINDOW_SECONDS
     ├── Overloaded                     503  a preprocessing lane is full (with Retry-After)
     └── UpstreamError                  the model server could not answer
         ├── ModelNotFound              404  unknown version or label
@@ -80,6 +86,22 @@ class BadVersionSelector(RequestError):
     code = "bad_version_selector"
 
 
+class ClientIdTooLong(RequestError):
+    code = "client_id_too_long"
+
+
+class UnknownRequestId(RequestError):
+    code = "unknown_request_id"
+
+
+class BadFeedback(RequestError):
+    code = "bad_feedback"
+
+
+class BadWindow(RequestError):
+    code = "bad_window"
+
+
 class Overloaded(GatewayError):
     code = "overloaded"
 
@@ -118,6 +140,10 @@ HTTP_STATUS: dict[type[Exception], int] = {
     UploadTooLarge: 413,
     BodyTimeout: 408,
     BadVersionSelector: 422,
+    ClientIdTooLong: 422,
+    UnknownRequestId: 404,
+    BadFeedback: 422,
+    BadWindow: 422,
     Overloaded: 503,
     ImageError: 422,
     NoImage: 422,

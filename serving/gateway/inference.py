@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -10,6 +10,9 @@ from serving.gateway.instruments import CONFIDENCE, PREDICTIONS, child, timed_st
 from serving.gateway.pool import Preprocessing
 from serving.gateway.predictor import PredictorClient, PredictResult, VersionSelector
 from serving.gateway.schemas import DigitPrediction, PredictionResponse, Timings
+
+# Called with the model input, the answer and the predict stage's seconds (rollout.py).
+AfterPredict = Callable[[np.ndarray, PredictResult, float], None]
 
 
 async def preprocess(images: Sequence[bytes], preprocessing: Preprocessing) -> np.ndarray:
@@ -52,11 +55,14 @@ async def run_prediction(
     preprocessing: Preprocessing,
     request_id: str,
     include_input: bool = False,
+    after_predict: AfterPredict | None = None,
 ) -> PredictionResponse:
     with timed_stage("preprocess") as preprocess_time:
         batch = await preprocess(images, preprocessing)
     with timed_stage("predict") as inference:
         prediction = await predict(predictor, batch, selector, request_id)
+    if after_predict is not None:
+        after_predict(batch, prediction, inference.seconds)
     with timed_stage("postprocess"):
         predictions = postprocess(prediction, batch, include_input)
     return PredictionResponse(

@@ -11,9 +11,10 @@ import time
 from functools import lru_cache
 from typing import TypeVar
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 from prometheus_client.metrics import MetricWrapperBase
 
+CONFIDENCE_BUCKETS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0)
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 REQUESTS = Counter(
@@ -38,7 +39,45 @@ CONFIDENCE = Histogram(
     "gateway_prediction_confidence",
     "Probability of the predicted digit, by model version",
     ["model_version"],
-    buckets=(0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0),
+    buckets=CONFIDENCE_BUCKETS,
+)
+
+# Per version and role (version_metrics.py): stable, canary, shadow (the candidate answering
+# copies of traffic), pinned (?version= or ?label=), unmanaged (no rollout state).
+VERSION_LABELS = ["model_version", "role"]
+VERSION_REQUESTS = Counter(
+    "gateway_version_requests_total", "Predict calls answered, by version and role", VERSION_LABELS
+)
+VERSION_ERRORS = Counter(
+    "gateway_version_errors_total",
+    "Predict calls the model server failed, by the version and role they were routed to",
+    VERSION_LABELS,
+)
+VERSION_LATENCY = Histogram(
+    "gateway_version_predict_duration_seconds",
+    "Latency of the Predict call, by version and role",
+    VERSION_LABELS,
+    buckets=LATENCY_BUCKETS,
+)
+VERSION_CONFIDENCE = Histogram(
+    "gateway_version_confidence",
+    "Probability of the predicted digit, per image, by version and role",
+    VERSION_LABELS,
+    buckets=CONFIDENCE_BUCKETS,
+)
+SHADOW_COMPARISONS = Counter(
+    "gateway_shadow_comparisons_total",
+    "Candidate answers to copies of stable's traffic: images agreed or disagreed (argmax), "
+    "copies failed or dropped (too many in flight); labelled with the candidate",
+    [*VERSION_LABELS, "outcome"],
+)
+FEEDBACK = Counter(
+    "gateway_feedback_total",
+    "POST /feedback: was the answer right (correct) or not (wrong)",
+    [*VERSION_LABELS, "outcome"],
+)
+ROLLOUT_GENERATION = Gauge(
+    "gateway_rollout_generation", "Generation of the rollout state applied; -1 unmanaged"
 )
 
 

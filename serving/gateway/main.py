@@ -11,10 +11,20 @@ from fastapi.staticfiles import StaticFiles
 from contract import preprocessing
 from serving.gateway.access_log import configure_logging
 from serving.gateway.api.handlers import install_error_handlers
-from serving.gateway.api.routes import docs, health, metrics, models, predict, web
+from serving.gateway.api.routes import (
+    docs,
+    feedback,
+    health,
+    metrics,
+    models,
+    predict,
+    rollout,
+    web,
+)
 from serving.gateway.middleware import BodyLimitsMiddleware, RequestObservationMiddleware
 from serving.gateway.pool import Preprocessing
 from serving.gateway.predictor import GrpcPredictor, PredictorClient
+from serving.gateway.rollout import Rollout
 from serving.gateway.settings import Settings, get_settings
 
 DESCRIPTION = """Handwritten-digit recognition in front of TensorFlow Serving.
@@ -39,9 +49,12 @@ def create_app(
         app.state.predictor = predictor or GrpcPredictor(
             settings.model_server, settings.model_name, settings.rpc_timeout_seconds
         )
+        app.state.rollout = Rollout(settings, app.state.predictor)
+        app.state.rollout.start()  # reads GATEWAY_ROLLOUT_STATE now, then polls it
         try:
             yield
         finally:
+            await app.state.rollout.close()
             await app.state.predictor.close()
             app.state.preprocessing.close()
 
@@ -54,7 +67,7 @@ def create_app(
     )
     app.state.settings = settings
     install_error_handlers(app)
-    for module in (predict, health, models, metrics, web, docs):
+    for module in (predict, feedback, rollout, health, models, metrics, web, docs):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="static")
     docs.mount_assets(app)

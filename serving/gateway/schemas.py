@@ -24,6 +24,12 @@ class Timings(BaseModel):
 class PredictionResponse(BaseModel):
     model_name: str = Field(examples=["mnist"])
     model_version: int = Field(description="the version that answered", examples=[1])
+    role: str | None = Field(
+        default=None,
+        description="how the request was routed: stable, canary (a rollout's split), pinned "
+        "(?version= or ?label=), unmanaged (no rollout state)",
+        examples=["stable"],
+    )
     request_id: str = Field(description="also in the X-Request-ID header")
     predictions: list[DigitPrediction] = Field(description="one per image, in upload order")
     timings: Timings

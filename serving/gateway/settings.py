@@ -57,6 +57,17 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = "text"
     # Version labels to look up for GET /v1/models: TF Serving has no call listing them.
     known_labels: tuple[str, ...] = ("stable", "canary")
+    # Safe rollouts (rollout.py): the state file `python -m serving.rollout` writes; empty
+    # means unmanaged (unpinned requests go to the highest available version).
+    rollout_state: str = ""
+    max_client_id_bytes: Annotated[int, Field(ge=1, le=4096)] = 128  # X-Client-ID, the split's key
+    shadow_max_in_flight: Annotated[int, Field(ge=0)] = 8  # copies to the candidate; more: dropped
+    disagreements_kept: Annotated[int, Field(ge=0)] = 200  # for the gallery at GET /rollout
+    feedback_memory: Annotated[int, Field(ge=1)] = 10_000  # predictions POST /feedback can name
+    # GET /v1/rollout's figures: the default window, and the longest one kept (memory).
+    figures_window_seconds: Annotated[float, Field(gt=0)] = 60.0
+    figures_max_window_seconds: Annotated[float, Field(gt=0)] = 600.0
+    figures_max_events: Annotated[int, Field(ge=100)] = 100_000  # per version, per kind
 
 
 @lru_cache

@@ -9,6 +9,7 @@ same exceptions as with GrpcPredictor.
 from __future__ import annotations
 
 import asyncio
+import threading
 
 import grpc
 import numpy as np
@@ -40,6 +41,7 @@ class FakePredictor:
         labels: dict[str, int] | None = None,
         fail_with: grpc.StatusCode | None = None,
         status_delay: float = 0.0,
+        digit_offset: dict[int, int] | None = None,
     ) -> None:
         self.model_name = model_name
         self.versions = versions if versions is not None else {1: "AVAILABLE"}
@@ -49,6 +51,14 @@ class FakePredictor:
         self.calls: list[tuple[str, int]] = []  # (method, batch size): one Predict per request
         self.request_ids: list[str] = []  # as sent with each Predict
         self.status_deadlines: list[float] = []  # as given to each GetModelStatus
+        # A version that answers another digit: (its digit + offset) mod 10.
+        self.digit_offset = digit_offset or {}
+        # Predict calls for a label in `held` wait until its event is set (from any thread:
+        # TestClient runs the app in a thread of its own); `waiting` counts them.
+        self.held: dict[str, threading.Event] = {}
+        self.waiting: dict[str, int] = {}
+        self.labels_asked: list[str | None] = []  # each Predict's label, in order
+        self.fail_labels: dict[str, grpc.StatusCode] = {}  # a Predict for this label fails
 
     def _fail_if_asked(self) -> None:
         if self.fail_with is not None:
@@ -73,9 +83,9 @@ class FakePredictor:
         return version
 
     @staticmethod
-    def score(images: np.ndarray) -> np.ndarray:
-        """Deterministic scores: the digit is (ink pixels in the top half) mod 10."""
-        digits = (images[:, :14] > 0.5).sum(axis=(1, 2, 3)) % 10
+    def score(images: np.ndarray, offset: int = 0) -> np.ndarray:
+        """Deterministic scores: the digit is (ink pixels in the top half + offset) mod 10."""
+        digits = ((images[:, :14] > 0.5).sum(axis=(1, 2, 3)) + offset) % 10
         probabilities = np.full((len(images), 10), 0.02, dtype=np.float32)
         probabilities[np.arange(len(images)), digits] = 0.82
         return probabilities
@@ -83,11 +93,27 @@ class FakePredictor:
     async def predict(
         self, images: np.ndarray, selector: VersionSelector, request_id: str = ""
     ) -> PredictResult:
+        self.labels_asked.append(selector.label)
+        await self._hold(selector.label)
         with translate_grpc_errors("Predict", "fake", 1.0, selector.describe()):
+            if selector.label in self.fail_labels:
+                raise rpc_error(self.fail_labels[selector.label], "injected failure")
             version = self._resolve(selector)
         self.calls.append(("Predict", len(images)))
         self.request_ids.append(request_id)
-        return PredictResult(self.score(images), self.model_name, version)
+        offset = self.digit_offset.get(version, 0)
+        return PredictResult(self.score(images, offset), self.model_name, version)
+
+    async def _hold(self, label: str | None) -> None:
+        event = self.held.get(label or "")
+        if event is None:
+            return
+        self.waiting[label or ""] = self.waiting.get(label or "", 0) + 1
+        try:
+            while not event.is_set():  # polled: a threading.Event cannot be awaited
+                await asyncio.sleep(0.005)
+        finally:
+            self.waiting[label or ""] -= 1
 
     async def model_status(
         self, timeout: float | None = None, setting: str = RPC_TIMEOUT_SETTING

@@ -1,6 +1,7 @@
 """Typed dependencies of the routes: `AppSettings`, `Predictor` (the app's PredictorClient),
 `Preprocessor` (its pool and limits), `RequestId` and `Selector` (the `version` or `label`
-query parameter).
+query parameter), `AppRollout` (the worker's rollout.Rollout) and `RolloutRoute` (where this
+/predict goes: the selector, or the rollout's split by client).
 
 All `async def`: FastAPI runs a plain `def` dependency in the threadpool, a thread hop per
 dependency per request that cost more CPU than everything these functions do.
@@ -12,9 +13,10 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request
 
-from serving.gateway.errors import BadVersionSelector
+from serving.gateway.errors import BadVersionSelector, ClientIdTooLong
 from serving.gateway.pool import Preprocessing
 from serving.gateway.predictor import PredictorClient, VersionSelector
+from serving.gateway.rollout import Rollout, Route
 from serving.gateway.settings import Settings
 
 MAX_VERSION = 2**63 - 1  # TF Serving's versions are int64
@@ -49,8 +51,38 @@ async def get_version_selector(
     return VersionSelector(version=version, label=label)
 
 
+async def get_rollout(request: Request) -> Rollout:
+    return request.app.state.rollout
+
+
+def client_id(request: Request, limit: int) -> str:
+    """The split's key: X-Client-ID when sent, else the client's address."""
+    sent = request.headers.get("x-client-id")
+    if sent is None:
+        return request.client.host if request.client else ""
+    if len(sent.encode("latin-1", "replace")) > limit:
+        raise ClientIdTooLong(
+            f"X-Client-ID is {len(sent):,} bytes, over the limit of {limit:,} bytes "
+            "(GATEWAY_MAX_CLIENT_ID_BYTES)"
+        )
+    return sent
+
+
+async def get_route(
+    request: Request,
+    selector: Annotated[VersionSelector, Depends(get_version_selector)],
+    rollout: Annotated[Rollout, Depends(get_rollout)],
+    settings: Annotated[Settings, Depends(get_app_settings)],
+) -> Route:
+    if not rollout.needs_client_id(selector):
+        return rollout.route(selector)
+    return rollout.route(selector, client_id(request, settings.max_client_id_bytes))
+
+
 AppSettings = Annotated[Settings, Depends(get_app_settings)]
 Predictor = Annotated[PredictorClient, Depends(get_predictor)]
 Preprocessor = Annotated[Preprocessing, Depends(get_preprocessing)]
 RequestId = Annotated[str, Depends(get_request_id)]
 Selector = Annotated[VersionSelector, Depends(get_version_selector)]
+AppRollout = Annotated[Rollout, Depends(get_rollout)]
+RolloutRoute = Annotated[Route, Depends(get_route)]

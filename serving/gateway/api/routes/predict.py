@@ -1,4 +1,4 @@
-"""POST /predict: images in, digits out."""
+"""POST /predict: images in, digits out (routed by the rollout when one is managed)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
-from serving.gateway.api.deps import AppSettings, Predictor, Preprocessor, RequestId, Selector
+from serving.gateway.api.deps import (
+    AppRollout,
+    AppSettings,
+    Predictor,
+    Preprocessor,
+    RequestId,
+    RolloutRoute,
+)
 from serving.gateway.inference import run_prediction
+from serving.gateway.rollout import Route
 from serving.gateway.schemas import ErrorResponse, PredictionResponse
 from serving.gateway.uploads import read_images
 
@@ -41,7 +49,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         408: "the body did not arrive within GATEWAY_BODY_TIMEOUT_SECONDS",
         413: "upload, pixel, decoded-size or image-count limit exceeded",
         415: "not an image, or a format not accepted",
-        422: "no image, corrupt image, blank image, or bad parameters",
+        422: "no image, corrupt image, blank image, bad parameters, or X-Client-ID too long",
         502: "the model server rejected the gateway's request",
         503: "model server unreachable, no version servable, or the gateway busy (Retry-After)",
         504: "model server deadline exceeded",
@@ -61,7 +69,8 @@ async def predict(
     settings: AppSettings,
     predictor: Predictor,
     preprocessing: Preprocessor,
-    selector: Selector,
+    rollout: AppRollout,
+    route: RolloutRoute,
     request_id: RequestId,
     include_input: Annotated[
         bool, Query(description="also return the 28×28 image the model saw")
@@ -73,13 +82,21 @@ async def predict(
     `curl -H 'Content-Type: image/png' --data-binary @digit.png http://localhost:8000/predict`.
     """
     images = await read_images(request, settings)
-    response = await run_prediction(
-        predictor,
-        images,
-        selector,
-        preprocessing=preprocessing,
-        request_id=request_id,
-        include_input=include_input,
-    )
+
+    async def answer(route: Route) -> PredictionResponse:
+        return await run_prediction(
+            predictor,
+            images,
+            route.selector,
+            preprocessing=preprocessing,
+            request_id=request_id,
+            include_input=include_input,
+            after_predict=lambda batch, result, seconds: rollout.answered(
+                route, batch, result, seconds, request_id
+            ),
+        )
+
+    response, route = await rollout.serve(route, answer)
+    response.role = route.role
     request.state.model_version = response.model_version  # for the access log
     return response
