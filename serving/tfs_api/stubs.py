@@ -19,13 +19,12 @@ from serving.tfs_api import (
 
 PREDICTION_SERVICE = "tensorflow.serving.PredictionService"
 MODEL_SERVICE = "tensorflow.serving.ModelService"
-Channel = grpc.aio.Channel | grpc.Channel
 
 
 class PredictionServiceStub:
     """Predict and GetModelMetadata (Classify, Regress and MultiInference are not used)."""
 
-    def __init__(self, channel: Channel) -> None:
+    def __init__(self, channel: grpc.aio.Channel | grpc.Channel) -> None:
         self.Predict = channel.unary_unary(
             f"/{PREDICTION_SERVICE}/Predict",
             request_serializer=predict_pb2.PredictRequest.SerializeToString,
@@ -41,7 +40,7 @@ class PredictionServiceStub:
 class ModelServiceStub:
     """GetModelStatus, and HandleReloadConfigRequest (the rollout commands' call)."""
 
-    def __init__(self, channel: Channel) -> None:
+    def __init__(self, channel: grpc.aio.Channel | grpc.Channel) -> None:
         self.GetModelStatus = channel.unary_unary(
             f"/{MODEL_SERVICE}/GetModelStatus",
             request_serializer=get_model_status_pb2.GetModelStatusRequest.SerializeToString,

@@ -147,9 +147,11 @@ def test_container_config_served_locally_through_the_mount(
     with running_model_server(None, *flags) as server:
         channel, prediction, model = stubs(server.grpc_target)
         images = digits(1)[0]
-        # At start: latest {num_versions: 1} of /models/mnist, read from the host folder.
-        reply = prediction.Predict(predict_request(images), timeout=RPC_TIMEOUT)
-        assert reply.model_spec.version.value == 2
+        # At start, the managed template: version 1 of /models/mnist, read from the host
+        # folder, labelled stable; version 2 is only staged on disk.
+        reply = prediction.Predict(predict_request(images, label="stable"), timeout=RPC_TIMEOUT)
+        assert reply.model_spec.version.value == 1
+        assert _states(model) == {1: State.AVAILABLE}
 
         # HandleReloadConfigRequest: the container's path again, mapped the same way.
         request = model_management_pb2.ReloadConfigRequest()
