@@ -70,7 +70,7 @@ def parser() -> argparse.ArgumentParser:
 
 def add_watch(watch: argparse.ArgumentParser) -> None:
     t = guard.Thresholds()
-    watch.add_argument("--steps", type=guard.parse_steps, default=[10.0, 50.0, 100.0],
+    watch.add_argument("--steps", type=steps, default=[10.0, 50.0, 100.0],
                        help="canary percents, 100 meaning promote (default 10,50,100)")  # fmt: skip
     watch.add_argument("--window", type=float, default=30.0,
                        help="seconds each step must hold (default 30)")  # fmt: skip
@@ -92,6 +92,13 @@ def add_watch(watch: argparse.ArgumentParser) -> None:
         watch.add_argument(
             "--" + name.replace("_", "-"), type=kind, default=default, help=f"{text} ({default})"
         )
+
+
+def steps(text: str) -> list[float]:
+    try:
+        return guard.parse_steps(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
 def thresholds(args: argparse.Namespace) -> guard.Thresholds:

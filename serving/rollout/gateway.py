@@ -29,7 +29,7 @@ class Gateways:
 
     def figures(self, window_seconds: float | None = None) -> dict[str, RolloutFigures | None]:
         """Each gateway's answer, or None when it did not give one."""
-        params = {} if window_seconds is None else {"window_seconds": f"{window_seconds:g}"}
+        params = {} if window_seconds is None else {"window": f"{window_seconds:g}"}
         answers: dict[str, RolloutFigures | None] = {}
         for url in self.urls:
             try:

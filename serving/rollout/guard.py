@@ -157,9 +157,9 @@ def parse_steps(text: str) -> list[float]:
     try:
         steps = [float(part) for part in text.split(",")]
     except ValueError as exc:
-        raise ValueError(f"--steps {text!r}: expected percents like 10,50,100") from exc
+        raise ValueError(f"{text!r}: expected percents like 10,50,100") from exc
     if not steps or any(not 0 < s <= 100 for s in steps) or steps != sorted(set(steps)):
-        raise ValueError(f"--steps {text!r}: expected increasing percents in (0, 100]")
+        raise ValueError(f"{text!r}: expected increasing percents in (0, 100]")
     return steps
 
 
