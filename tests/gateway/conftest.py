@@ -1,8 +1,10 @@
-"""Fixtures of the gateway tests: a digit as a PNG file, an app on a fake predictor."""
+"""Fixtures of the gateway tests: a digit as a PNG file, an app on a fake predictor, a fake
+with a rollout's two labelled versions."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -32,3 +34,16 @@ def small_limits() -> Settings:
 def client(fake_predictor: FakePredictor, small_limits: Settings) -> Iterator[TestClient]:
     with TestClient(create_app(small_limits, fake_predictor)) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def rollout_predictor() -> FakePredictor:
+    """Two versions, labelled as a rollout leaves them: 1 stable, 2 the candidate."""
+    return FakePredictor(
+        versions={1: "AVAILABLE", 2: "AVAILABLE"}, labels={"stable": 1, "canary": 2}
+    )
+
+
+@pytest.fixture
+def state_file(tmp_path: Path) -> Path:
+    return tmp_path / "rollout.json"
