@@ -48,6 +48,7 @@ def metric(client: TestClient, name: str, **labels: str) -> float:
     """A sample's value in GET /metrics (0 when absent: the registry is the process's, so
     tests compare before and after)."""
     wanted = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))  # as exposed
-    pattern = rf"^{re.escape(name)}\{{{re.escape(wanted)}\}} (\S+)$"
+    selector = f"{{{wanted}}}" if labels else ""
+    pattern = rf"^{re.escape(name + selector)} (\S+)$"
     found = re.search(pattern, client.get("/metrics").text, re.MULTILINE)
     return float(found.group(1)) if found else 0.0
