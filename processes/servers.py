@@ -7,6 +7,10 @@
 
 Each waits until it is ready and is stopped on exit. The command lines and environment are
 here too, for the demo, which starts the same services but leaves them running.
+
+Managed mode (safe rollouts): the model server reads the live config that
+`python -m serving.rollout` keeps (`managed_flags`), and the gateway follows rollout.json
+beside it (`running_gateway(..., rollout_state=str(path))`, GATEWAY_ROLLOUT_STATE).
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ CONFIG_DIR = REPO_ROOT / "serving" / "config"
 BATCHING_CONFIG = CONFIG_DIR / "batching.config"
 MONITORING_CONFIG = CONFIG_DIR / "monitoring.config"
 GATEWAY_COMMAND = (sys.executable, "-m", "serving.gateway")
+ROLLOUT_COMMAND = (sys.executable, "-m", "serving.rollout")
+CONTAINER_BASE_PATH = f"/models/{MODEL_NAME}"  # what the managed config names
 GATEWAY_START_TIMEOUT_S = 30.0
 GATEWAY_STOP_GRACE_S = 10.0
 
@@ -49,6 +55,28 @@ def model_server_command(
     if model_base_path is not None:
         command += [f"--model_name={model_name}", f"--model_base_path={model_base_path}"]
     return command
+
+
+def managed_flags(config_path: Path, model_base_path: Path) -> list[str]:
+    """The model server's flags for the live config at `config_path`, which names the
+    container's base path: `--mount` reads it from `model_base_path` on this machine."""
+    return [
+        f"--model_config_file={config_path}",
+        f"--mount={model_base_path.resolve()}:{CONTAINER_BASE_PATH}",
+    ]
+
+
+def rollout_command(
+    config_path: Path, model_base_path: Path, *args: str, model_server: str = "", gateway: str = ""
+) -> list[str]:
+    """`python -m serving.rollout` on this config and base path (and, when given, this model
+    server and gateway)."""
+    command = [*ROLLOUT_COMMAND, f"--config={config_path}", f"--model-base-path={model_base_path}"]
+    if model_server:
+        command.append(f"--model-server={model_server}")
+    if gateway:
+        command.append(f"--gateway={gateway}")
+    return [*command, *args]
 
 
 def gateway_env(model_server_target: str, port: int, **settings: str) -> dict[str, str]:

@@ -1,13 +1,16 @@
 """The demo: `python scripts/demo.py start` (make demo), `stop` (make stop), `publish`.
 
-start: publishes a model if none is (training the CNN first), starts the local model server
-(batching on) and the gateway in the background with their output in log files, waits until
-the gateway is ready, writes sample images, sends them with the client and prints the URL.
-Whatever is already running or published is reused. stop: ends the recorded processes.
-publish: only the first step (make bench needs a model).
+start: publishes a model if none is (training the CNN first), writes the live model config
+and rollout state if absent (`python -m serving.rollout init`: managed mode, a version
+published later is only staged until a rollout serves it), starts the local model server
+(batching on, on that config) and the gateway (following rollout.json) in the background with
+their output in log files, waits until the gateway is ready, writes sample images, sends them
+with the client and prints the URL. Whatever is already running or published is reused.
+stop: ends the recorded processes. publish: only the first step (make bench needs a model).
 
 Settings come from the environment so that tests can run a demo beside a real one:
-MODEL_BASE_PATH, RUN_DIR, DEMO_GRPC_PORT, DEMO_REST_PORT, DEMO_GATEWAY_PORT, DEMO_PID_DIR,
+MODEL_BASE_PATH, RUN_DIR, DEMO_CONFIG_DIR (the live config and rollout.json, default
+models/config), DEMO_GRPC_PORT, DEMO_REST_PORT, DEMO_GATEWAY_PORT, DEMO_PID_DIR,
 DEMO_LOG_DIR. Only the standard library and the stdlib-only parts of `contract` are imported
 here, so `stop` runs without the venv.
 """
@@ -24,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # `make stop` runs this without the venv: only the stdlib parts
 
 from contract.ports import GATEWAY_PORT, GRPC_PORT, REST_PORT  # noqa: E402
+from contract.rollout import CONFIG_FILE, LOCAL_CONFIG_DIR, STATE_FILE  # noqa: E402
 from contract.run_dir import MODEL_FILE  # noqa: E402
 from contract.versions import published_versions  # noqa: E402
 from processes import proc  # noqa: E402
@@ -33,7 +37,9 @@ from processes.servers import (  # noqa: E402
     GATEWAY_COMMAND,
     MONITORING_CONFIG,
     gateway_env,
+    managed_flags,
     model_server_command,
+    rollout_command,
 )
 from processes.service import Service, ServiceError, start, wait_ready  # noqa: E402
 
@@ -48,6 +54,8 @@ def setting(name: str, default: str) -> str:
 
 MODEL_BASE_PATH = Path(setting("MODEL_BASE_PATH", "models/mnist"))
 RUN_DIR = Path(setting("RUN_DIR", "runs/cnn"))
+CONFIG_DIR = Path(setting("DEMO_CONFIG_DIR", str(LOCAL_CONFIG_DIR)))
+CONFIG_PATH = CONFIG_DIR / CONFIG_FILE
 GRPC_PORT = int(setting("DEMO_GRPC_PORT", str(GRPC_PORT)))
 REST_PORT = int(setting("DEMO_REST_PORT", str(REST_PORT)))
 GATEWAY_PORT = int(setting("DEMO_GATEWAY_PORT", str(GATEWAY_PORT)))
@@ -62,11 +70,12 @@ def service_commands() -> dict[str, tuple[list[str], dict[str, str], int]]:
     model_server = model_server_command(
         GRPC_PORT,
         REST_PORT,
+        *managed_flags(CONFIG_PATH.resolve(), MODEL_BASE_PATH),
         *("--enable_batching", f"--batching_parameters_file={BATCHING_CONFIG}"),
         *(f"--monitoring_config_file={MONITORING_CONFIG}", "--enable_model_warmup"),
-        model_base_path=MODEL_BASE_PATH.resolve(),
     )
-    gateway = gateway_env(f"127.0.0.1:{GRPC_PORT}", GATEWAY_PORT)
+    state = str((CONFIG_DIR / STATE_FILE).resolve())
+    gateway = gateway_env(f"127.0.0.1:{GRPC_PORT}", GATEWAY_PORT, rollout_state=state)
     return {
         "model_server": (model_server, {}, GRPC_PORT),
         "gateway": (list(GATEWAY_COMMAND), gateway, GATEWAY_PORT),
@@ -88,6 +97,13 @@ def ensure_model() -> None:
     run("-m", "training", "--model", "cnn", "--run-dir", str(RUN_DIR), "--seed", "1", *reuse)
     run("-m", "export", "--run-dir", str(RUN_DIR), "--model-base-path", str(MODEL_BASE_PATH),
         "--if-none-published")  # fmt: skip
+
+
+def init_rollout() -> None:
+    """The live config and rollout state, where absent (what a restart reads back)."""
+    command = rollout_command(CONFIG_PATH, MODEL_BASE_PATH, "init")
+    print("+", " ".join(command[1:]), flush=True)
+    subprocess.run(command, cwd=ROOT, check=True)
 
 
 def pid_file(name: str) -> Path:
@@ -177,10 +193,13 @@ def try_it() -> None:
 
 def start_demo() -> None:
     ensure_model()
+    init_rollout()
     wait_until_ready(start_services())
     try_it()
     print(f"\nThe gateway is ready. Web page: {GATEWAY_URL}/   API docs: {GATEWAY_URL}/docs")
     print(f"Logs: {LOG_DIR}/model_server.log, {LOG_DIR}/gateway.log.  Stop with: make stop")
+    rollout = " ".join(["python", *rollout_command(CONFIG_PATH, MODEL_BASE_PATH)[1:]])
+    print(f"Roll out a new version: {rollout} canary N --percent 10, then watch (or status).")
 
 
 def stop() -> None:

@@ -30,6 +30,7 @@ def demo_env(published_model: Path, tmp_path: Path) -> Iterator[dict[str, str]]:
         **os.environ,
         "MODEL_BASE_PATH": str(models),
         "RUN_DIR": str(tmp_path / "runs" / "cnn"),
+        "DEMO_CONFIG_DIR": str(tmp_path / "config"),
         "DEMO_GRPC_PORT": str(free_port()),
         "DEMO_REST_PORT": str(free_port()),
         "DEMO_GATEWAY_PORT": str(free_port()),
@@ -69,6 +70,10 @@ def test_demo_starts_serves_reuses_and_stops_without_leftovers(
     assert all(group_running(pid) for pid in pids.values())
     assert (tmp_path / "logs" / "gateway.log").exists()
     assert httpx.get(f"{url}/readyz", timeout=5).status_code == 200
+    # Managed: the live config serves version 1 as stable and the gateway follows the state.
+    assert 'key: "stable"' in (tmp_path / "config" / "models.config").read_text()
+    assert httpx.get(f"{url}/v1/rollout", timeout=5).json()["generation"] == 1
+    assert "canary N --percent 10" in started.stdout
 
     again = demo("start", demo_env)  # reuses the running services
     assert again.returncode == 0, again.stdout + again.stderr
