@@ -152,6 +152,7 @@ function showResult(body) {
     : "\u00a0";
   drawBars(prediction ? prediction.probabilities : Array(10).fill(0), prediction && prediction.digit);
   drawModelInput(prediction ? prediction.model_input : null);
+  showFeedback(body); // feedback.js
 }
 
 function drawBars(probabilities, top) {
