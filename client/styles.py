@@ -161,7 +161,8 @@ def _pen_ink(digit: np.ndarray, side: int, thickness: float) -> np.ndarray:
     scale = side / 28
     if thickness > 1:  # a broader pen: spread the ink by the extra width, round as a pen tip
         extra = 2.5 * scale * (thickness - 1)
-        ink = np.clip(4.0 * _blur(ink, extra / 2), 0, 1)  # 4: a quarter of the peak is ink
+        # Ink where the blurred strokes reach an eighth of their peak, with a sharp edge.
+        ink = np.clip((_blur(ink, extra / 2) - 0.075) / 0.1, 0, 1)
     elif thickness < 1:  # a finer pen: keep the core of the stroke, then a soft edge
         core = np.clip((ink - 0.75) / 0.2, 0, 1)
         ink = np.clip(_blur(core, max(0.5, 0.3 * scale * thickness)) * 1.5, 0, 1)
