@@ -10,6 +10,7 @@ left it. Every command holds the config folder's lock from start to end.
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,9 @@ from serving.rollout.model_server import ModelServer
 # A gateway re-reads the state every STATE_POLL_SECONDS: one that has not confirmed a change
 # within twice that (and a margin) is unreachable, or not managed; we go on with a warning.
 GATEWAY_WAIT_S = 2 * STATE_POLL_SECONDS + 1.0
+# A request a gateway routed just before it applied the change may still be on its way to
+# the model server (decoding, queued): a moment before the version or label it named goes.
+DRAIN_S = 1.0
 
 
 def served(state: RolloutState) -> tuple[list[int], dict[str, int]]:
@@ -56,6 +60,7 @@ class Rollout:
     server: ModelServer
     gateways: Gateways
     say: Callable[[str], None] = print
+    sleep: Callable[[float], None] = time.sleep
 
     @property
     def config_dir(self) -> Path:
@@ -198,7 +203,8 @@ class Rollout:
         config.write(self.config_path, applied)
 
     def _publish(self, state: RolloutState) -> None:
-        """Writes the state and waits until the gateways apply it."""
+        """Writes the state, waits until the gateways apply it and their requests routed
+        the old way are through."""
         write_state(self.state_path, state)
         behind = self.gateways.wait_for_generation(state.generation, GATEWAY_WAIT_S)
         for url in behind:
@@ -206,6 +212,7 @@ class Rollout:
                 f"gateway {url} did not confirm rollout generation {state.generation} "
                 f"within {GATEWAY_WAIT_S:g} s; going on"
             )
+        self.sleep(DRAIN_S)
 
 
 def _states(before: RolloutState, after: RolloutState) -> dict[str, object]:

@@ -32,9 +32,17 @@ def journal() -> list[str]:
 def rollout(tmp_path: Path, models: Path, journal: list[str]) -> Rollout:
     config_dir = tmp_path / "config"
     server, gateways = FakeModelServer(journal), FakeGateways(journal, config_dir)
-    made = Rollout(config_dir / CONFIG_FILE, models, server, gateways, say=lambda _: None)
+    made = Rollout(config_dir / CONFIG_FILE, models, server, gateways, say=no_output, sleep=no_wait)
     made.init()
     server.reload([1], {"stable": 1})  # the model server started on the live config
     (models / "2").mkdir()
     journal.clear()
     return made
+
+
+def no_output(_: str) -> None:
+    pass
+
+
+def no_wait(_: float) -> None:
+    pass
