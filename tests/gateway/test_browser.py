@@ -369,3 +369,79 @@ def test_the_controls_are_reachable_with_the_keyboard(
         assert not chooser.value.is_multiple()
     finally:
         page.close()
+
+
+def test_wrong_it_was_a_posts_the_true_digit(browser, gateway: GatewayProcess) -> None:
+    """The real gateway: after an answer, "Wrong? It was a 7" reaches POST /feedback."""
+    page = browser.new_page(viewport=DESKTOP)
+    try:
+        page.goto(gateway.url + "/")
+        page.wait_for_selector("#status:has-text('ready')")
+        assert page.locator("#feedback").is_hidden()  # nothing to judge yet
+        with page.expect_response(lambda r: "/predict" in r.url) as predicted:
+            draw(page, STROKES[1])
+        request_id = predicted.value.json()["request_id"]
+        page.wait_for_selector("#feedback:not([hidden])")
+        with page.expect_response(lambda r: r.url.endswith("/feedback")) as reported:
+            page.get_by_role("button", name="it was a 7").click()
+        assert reported.value.status == 200
+        assert reported.value.request.post_data_json == {"request_id": request_id, "digit": 7}
+        page.wait_for_selector("#feedback-result:has-text('noted as a 7')")
+    finally:
+        page.close()
+
+
+def disagreement(stable: int, candidate: int, request_id: str) -> dict:
+    pixels = [[0] * 28 for _ in range(28)]
+    for row in range(6, 22):
+        pixels[row][14] = 255
+    return {
+        "request_id": request_id,
+        "index": 0,
+        "time": "2026-01-01T00:00:00+00:00",
+        "pixels": pixels,
+        "stable": {"version": 1, "digit": stable, "confidence": 0.91},
+        "candidate": {"version": 2, "digit": candidate, "confidence": 0.55},
+    }
+
+
+SHADOW_STATE = {"stable": 1, "candidate": 2, "mode": "shadow", "percent": 0.0,
+                "generation": 4, "updated": ""}  # fmt: skip
+
+
+def test_the_rollout_gallery_draws_each_disagreement(
+    browser, lone_gateway: GatewayProcess, tmp_path: Path
+) -> None:
+    page = browser.new_page(viewport=DESKTOP)
+    try:
+        refused = offline(page, lone_gateway.url)
+        figures = {
+            "generation": 4,
+            "window_seconds": 60,
+            "state": SHADOW_STATE,
+            "versions": [
+                {"version": 2, "role": "shadow", "requests": 40, "errors": 0, "p50_ms": 12.5,
+                 "p99_ms": 30.0, "mean_confidence": 0.9, "shadow_compared": 40,
+                 "shadow_agreed": 38, "shadow_dropped": 1, "feedback": 0, "feedback_correct": 0}
+            ],
+        }  # fmt: skip
+        found = [disagreement(3, 5, "req-b"), disagreement(1, 7, "req-a")]
+        kept = {"kept": 2, "capacity": 200, "seen": 2, "state": SHADOW_STATE}
+        stub(page, "/v1/rollout/disagreements", [(200, {**kept, "disagreements": found})])
+        stub(page, "/v1/rollout", [(200, figures)])
+        page.goto(lone_gateway.url + "/rollout")
+        page.wait_for_selector("#gallery li >> nth=1")
+        page.screenshot(path=str(tmp_path / "rollout.png"), full_page=True)
+        cards = page.locator("#gallery li").all_inner_texts()
+        assert "stable said 3 (0.91)" in cards[0] and "candidate said 5 (0.55)" in cards[0]
+        assert "req-a" in cards[1]
+        lit = page.locator("#gallery canvas").first.evaluate(
+            "c => Array.from(c.getContext('2d').getImageData(0, 0, 28, 28).data)"
+            ".filter((v, i) => i % 4 === 0 && v > 128).length"
+        )
+        assert lit == 16  # the input's 16 white pixels, drawn
+        assert "candidate: version 2 (shadow" in page.locator("#state").inner_text()
+        assert "95.0% of 40" in page.locator("#figures tbody").inner_text()
+        assert refused == []  # no CDN: everything from the gateway
+    finally:
+        page.close()
