@@ -29,7 +29,7 @@ from serving.gateway.settings import Settings
 from serving.gateway.shadow import Disagreements, Shadow
 from serving.gateway.version_metrics import PINNED, UNMANAGED, VersionRecorder
 
-Answer = TypeVar("Answer")
+Result = TypeVar("Result")
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,10 @@ class Route:
     @property
     def rollout(self) -> bool:
         return self.version is not None
+
+
+def pinned(selector: VersionSelector) -> bool:
+    return selector.version is not None or selector.label is not None
 
 
 class Rollout:
@@ -66,11 +70,10 @@ class Rollout:
 
     def needs_client_id(self, selector: VersionSelector) -> bool:
         """Only a split needs to know who is asking."""
-        pinned = selector.version is not None or selector.label is not None
-        return not pinned and self.state is not None and self.state.mode == CANARY
+        return not pinned(selector) and self.state is not None and self.state.mode == CANARY
 
     def route(self, selector: VersionSelector, client_id: str = "") -> Route:
-        if selector.version is not None or selector.label is not None:
+        if pinned(selector):
             return Route(selector, PINNED)
         state = self.state
         if state is None:
@@ -81,8 +84,8 @@ class Rollout:
         return Route(VersionSelector(label=STABLE), STABLE, state.stable, state)
 
     async def serve(
-        self, route: Route, answer: Callable[[Route], Awaitable[Answer]]
-    ) -> tuple[Answer, Route]:
+        self, route: Route, answer: Callable[[Route], Awaitable[Result]]
+    ) -> tuple[Result, Route]:
         """`answer(route)`, counting a failure on the routed version; the route that answered.
 
         A label the rollout chose (not the client) that the model server does not know is
