@@ -1,0 +1,119 @@
+"""Which of a page's components make the digit, or the digits of a number, left to right.
+
+- `main_cluster`: the largest component and every component within NEAR × its height of
+  what is gathered so far (chained, so the digits of a number come together); what lies
+  further away (a speck, a mark in a corner, a shadow's edge) is left out.
+- `digit_groups`: the cluster cut into digits. Components overlapping in columns are pieces
+  of one digit (a 5's flag, a 7's bar, a broken stroke); a group wider than any one digit
+  (SPLIT_ASPECT × its height) is several touching digits, cut where the column profile of
+  the ink is thinnest near evenly spaced positions.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+from contract.components import Component, Runs, summarise
+
+NEAR = 0.5  # of the cluster's height: the gap a digit's pieces and a number's digits leave
+# Width over height of one digit: the 500 bundled MNIST digits reach 1.43 at the 99th
+# percentile (a wide 2 or 5); two touching digits are 1.6 and more.
+SPLIT_ASPECT = 1.5
+DIGIT_ASPECT = 0.85  # a typical digit's width over its height, to count touching digits
+SAME_DIGIT_OVERLAP = 0.5  # of the narrower one's width: components in one digit's columns
+CUT_SEARCH = 0.3  # of a digit's width: how far from the even position a cut may move
+
+Group = list[Component]
+
+
+def gap(a: tuple[int, int, int, int], b: Component) -> int:
+    """Chebyshev gap between a box (top, left, bottom, right) and a component, 0 if touching."""
+    rows = max(0, b.top - a[2], a[0] - b.bottom)
+    cols = max(0, b.left - a[3], a[1] - b.right)
+    return max(rows, cols)
+
+
+def bounds(group: Group) -> tuple[int, int, int, int]:
+    return (
+        min(c.top for c in group),
+        min(c.left for c in group),
+        max(c.bottom for c in group),
+        max(c.right for c in group),
+    )
+
+
+def main_cluster(components: list[Component]) -> Group:
+    """The largest component and those chained to it within NEAR × its height."""
+    cluster, rest = [components[0]], components[1:]
+    reach = NEAR * components[0].height
+    grown = True
+    while grown and rest:
+        box = bounds(cluster)
+        near = [c for c in rest if gap(box, c) <= reach]
+        rest = [c for c in rest if gap(box, c) > reach]
+        cluster += near
+        grown = bool(near)
+    return cluster
+
+
+def overlap(a: Group, b: Component) -> float:
+    left, right = min(c.left for c in a), max(c.right for c in a)
+    shared = min(right, b.right) - max(left, b.left)
+    return shared / max(1, min(right - left, b.width))
+
+
+def digit_groups(cluster: Group) -> list[Group]:
+    """The cluster's digits, left to right, each a list of components."""
+    groups: list[Group] = []
+    for component in sorted(cluster, key=lambda c: c.left):
+        joining = [g for g in groups if overlap(g, component) >= SAME_DIGIT_OVERLAP]
+        if joining:
+            target = max(joining, key=lambda g: overlap(g, component))
+            target.append(component)
+        else:
+            groups.append([component])
+    digits = [piece for group in groups for piece in split_touching(group)]
+    return sorted(digits, key=lambda g: bounds(g)[1])
+
+
+def split_touching(group: Group) -> list[Group]:
+    top, left, bottom, right = bounds(group)
+    height, width = bottom - top, right - left
+    if width <= SPLIT_ASPECT * height:
+        return [group]
+    count = max(2, round(width / (DIGIT_ASPECT * height)))
+    profile = column_profile(group, left, right)
+    step = width / count
+    reach = max(1, round(CUT_SEARCH * step))
+    cuts = []
+    for k in range(1, count):
+        centre = round(k * step)
+        low, high = max(1, centre - reach), min(width - 1, centre + reach)
+        cuts.append(left + low + int(np.argmin(profile[low : high + 1])))
+    edges = [left, *cuts, right]
+    pieces = [clip_group(group, a, b) for a, b in itertools.pairwise(edges)]
+    return [p for p in pieces if p]
+
+
+def column_profile(group: Group, left: int, right: int) -> np.ndarray:
+    """Mask pixels per column of the group, from `left` to `right`."""
+    profile = np.zeros(right - left, dtype=np.int64)
+    for component in group:
+        runs = component.runs
+        for start, end in zip(runs.starts, runs.ends, strict=True):
+            profile[start - left : end - left] += 1
+    return profile
+
+
+def clip_group(group: Group, left: int, right: int) -> Group:
+    """The group's pixels in columns left..right-1, as components."""
+    pieces = []
+    for component in group:
+        runs = component.runs
+        starts, ends = np.maximum(runs.starts, left), np.minimum(runs.ends, right)
+        keep = starts < ends
+        if keep.any():
+            pieces.append(summarise(Runs(runs.rows[keep], starts[keep], ends[keep])))
+    return pieces

@@ -1,0 +1,193 @@
+"""A page (an upload's grey levels) analysed: where the ink is, and how much of it.
+
+Two images come out of it, on purpose different:
+
+- `ink`, float32 0..1 at the work size: what the model will see, soft. The lighting is
+  flattened (the paper's own brightness, estimated by a grey opening of a coarse copy, is
+  divided out, so a shadow or a gradient does not look like ink), paper lines that cross
+  the whole page are subtracted, and a floor at a few standard deviations of the sensor noise
+  is cut to 0. The ink's core (a high percentile inside the mask) is scaled to 1.
+- `mask`, boolean at ANALYSIS_SIDE: where the ink is, for finding the digits. It is a
+  threshold of a box-averaged copy (noise averages out) at the larger of a multiple of the
+  noise and a fraction of the ink's peak; its 8-connected components, specks dropped, are
+  `components`, largest first.
+
+Pages with a side under SMALL_SIDE (MNIST's own 28×28 digits, icons) skip the analysis:
+their ink is normalised against the border's median as MNIST was, and the mask is the ink
+itself, so MNIST digits pass through unchanged.
+
+    page = analyse(gray)                 # gray: float32 grey levels, either polarity
+    page.ink, page.mask, page.components, page.scale (work px per mask px)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from contract.components import Component, find_components
+from contract.filters import dilate, erode, median_filter, resize, shrink_to
+from contract.image_errors import NoInk
+
+SMALL_SIDE = 64  # smaller pages skip the analysis (MNIST-size uploads)
+ANALYSIS_SIDE = 256  # longer side of the mask's image
+BACKGROUND_SIDE = 40  # longer side of the coarse copy the paper's brightness comes from
+# Grey opening window at BACKGROUND_SIDE: wider than a stroke, so strokes vanish from the
+# paper's estimate (9 of 40 px: a stroke a fifth of the page wide still does).
+BACKGROUND_WINDOW = 9
+FLAT_BACKGROUND = 12.0  # grey levels: paper varying less than this is taken as uniform
+MIN_CONTRAST = 40.0  # grey levels (of 255) between paper and ink, else "no ink"
+NOISE_FLOOR_SIGMAS = 3.0  # ink values below this many noise std devs are paper
+MAX_NOISE_FLOOR = 0.3
+MASK_NOISE_SIGMAS = 4.0  # the mask's threshold: at least this many noise std devs ...
+MASK_PEAK_FRACTION = 0.3  # ... and at least this fraction of the ink's peak
+INK_CORE_PERCENTILE = 90.0  # of the ink inside the mask: the level scaled to 1
+LINE_COVERAGE = 0.85  # a row (column) inked along this fraction of its length is a paper line
+SPECK_FRACTION = 0.01  # components under this fraction of the largest one are specks
+MIN_SPECK_AREA = 3  # pixels of the mask; smaller pieces are specks whatever the largest
+BORDER_FRACTION = 0.05  # small pages: outer band whose median is the background level
+# The paper's level for the polarity: a median over 13 of 20 px, two thirds of the page (a
+# big digit's strokes fill half of a smaller window), still following a shadow's edge.
+POLARITY_SIDE = 20
+POLARITY_WINDOW = 13
+POLARITY_PERCENTILE = 0.05  # the ink's extreme: a percentile, so lone hot pixels do not vote
+MAD_TO_SIGMA = 1.4826  # a normal distribution's std dev from its median absolute deviation
+
+
+@dataclass(frozen=True)
+class Page:
+    """One upload's ink (soft, work size), mask (analysis size) and the mask's components."""
+
+    ink: np.ndarray
+    mask: np.ndarray
+    components: list[Component]
+    scale: float  # ink pixels per mask pixel
+    noise: float  # the background's noise std dev, in units of the ink's core level
+    lines: int  # paper lines (rows and columns) subtracted
+    small: bool = False  # a page under SMALL_SIDE: its ink is taken whole, as MNIST's
+
+
+def analyse(gray: np.ndarray) -> Page:
+    """The page's ink, mask and components; NoInk when there is nothing darker (or lighter)
+    than the paper."""
+    gray = gray.astype(np.float32, copy=False)
+    if min(gray.shape) < SMALL_SIDE:
+        return small_page(gray)
+    oriented = ink_bright(gray)
+    paper = paper_level(oriented)
+    contrast = np.maximum(255.0 - paper, 1.0)
+    ink = (oriented - paper) / contrast  # unclipped: the paper's noise is centred on 0
+    check_contrast(ink, contrast)
+    ink, lines = subtract_lines(ink)
+    sigma = noise_sigma(ink)
+    coarse, scale = shrink_to(ink, ANALYSIS_SIDE)
+    threshold = max(MASK_NOISE_SIGMAS * noise_sigma(coarse), MASK_PEAK_FRACTION * coarse.max())
+    mask = coarse > threshold
+    components = drop_specks(find_components(mask))
+    if not components:
+        raise NoInk("no digit found: only isolated specks of ink")
+    core = ink_core(ink, mask, scale)
+    floor = min(NOISE_FLOOR_SIGMAS * sigma / core, MAX_NOISE_FLOOR)
+    scaled = np.clip((ink / core - floor) / (1.0 - floor), 0.0, 1.0)
+    return Page(scaled.astype(np.float32), mask, components, scale, sigma / core, lines)
+
+
+def ink_bright(gray: np.ndarray) -> np.ndarray:
+    """The page with its ink brighter than the paper (MNIST's polarity): the ink is the
+    extreme that stands further out of the paper (a median over a window wider than strokes:
+    the paper's level whichever the polarity, as long as ink covers under half of it)."""
+    coarse, _ = shrink_to(gray, ANALYSIS_SIDE)
+    paper = median_filter(shrink_to(coarse, POLARITY_SIDE)[0], POLARITY_WINDOW)
+    local = resize(paper, *coarse.shape)
+    detail = coarse - local
+    darkest = -float(np.percentile(detail, POLARITY_PERCENTILE))
+    brightest = float(np.percentile(detail, 100.0 - POLARITY_PERCENTILE))
+    return 255.0 - gray if darkest > brightest else gray
+
+
+def paper_level(oriented: np.ndarray) -> np.ndarray | float:
+    """The paper's level under the ink: a grey opening (strokes removed) of a coarse copy,
+    or one number when the paper is uniform enough."""
+    coarse, _ = shrink_to(oriented, BACKGROUND_SIDE)
+    opened = dilate(erode(coarse, BACKGROUND_WINDOW), BACKGROUND_WINDOW)
+    low, high = np.percentile(opened, (5, 95))
+    if high - low < FLAT_BACKGROUND:
+        return float(np.median(opened))
+    smooth = (erode(opened, 3) + dilate(opened, 3)) / 2  # soften the opening's plateaus
+    return resize(smooth, *oriented.shape)
+
+
+def check_contrast(ink: np.ndarray, contrast: np.ndarray | float) -> None:
+    peak = float(np.percentile(ink * contrast, 100.0 - POLARITY_PERCENTILE))
+    if peak < MIN_CONTRAST:
+        raise NoInk(
+            f"no digit found: the image is blank (ink contrast {peak:.0f} of 255, "
+            f"at least {MIN_CONTRAST:.0f} needed)"
+        )
+
+
+def noise_sigma(values: np.ndarray) -> float:
+    """The paper's noise: the median absolute deviation of all values (the ink is a minority)."""
+    sample = values[:: max(1, values.shape[0] // 256), :: max(1, values.shape[1] // 256)]
+    centre = float(np.median(sample))
+    return MAD_TO_SIGMA * float(np.median(np.abs(sample - centre)))
+
+
+def subtract_lines(ink: np.ndarray) -> tuple[np.ndarray, int]:
+    """Remove ruled or squared paper's lines: a row (column) inked along LINE_COVERAGE of its
+    length has that common level subtracted; a digit crossing it keeps what is above it."""
+    lines = 0
+    for axis in (1, 0):
+        level = np.percentile(ink, 100 * (1 - LINE_COVERAGE), axis=axis)
+        ruled = level > max(4 * noise_sigma(ink), 0.05)
+        if ruled.any():
+            lines += int(np.count_nonzero(np.diff(np.concatenate([[0], ruled])) == 1))
+            removal = np.where(ruled, level, 0.0).astype(np.float32)
+            ink = ink - (removal[:, None] if axis == 1 else removal[None, :])
+    return ink, lines
+
+
+def drop_specks(components: list[Component]) -> list[Component]:
+    if not components:
+        return []
+    least = max(MIN_SPECK_AREA, SPECK_FRACTION * components[0].area)
+    return [c for c in components if c.area >= least]
+
+
+def ink_core(ink: np.ndarray, mask: np.ndarray, scale: float) -> float:
+    """The ink's core level: a high percentile of the ink under the mask."""
+    rows = np.minimum((np.arange(ink.shape[0]) / scale).astype(int), mask.shape[0] - 1)
+    cols = np.minimum((np.arange(ink.shape[1]) / scale).astype(int), mask.shape[1] - 1)
+    under = ink[mask[rows][:, cols]]
+    return max(float(np.percentile(under, INK_CORE_PERCENTILE)), 1e-3) if under.size else 1.0
+
+
+def small_page(gray: np.ndarray) -> Page:
+    """MNIST-size uploads: background from the border's median, ink peak to 1, noise floor."""
+    band = max(1, round(min(gray.shape) * BORDER_FRACTION))
+    border = np.concatenate(
+        [gray[:band].ravel(), gray[-band:].ravel(), gray[:, :band].ravel(), gray[:, -band:].ravel()]
+    )
+    background = float(np.median(border))
+    lowest, highest = float(gray.min()), float(gray.max())
+    if background - lowest > highest - background:
+        gray, border = 255.0 - gray, 255.0 - border  # dark ink on light paper
+        background, highest = 255.0 - background, 255.0 - lowest
+    contrast = highest - background
+    if contrast < MIN_CONTRAST:
+        raise NoInk(
+            f"no digit found: the image is blank (ink contrast {contrast:.0f} of 255, "
+            f"at least {MIN_CONTRAST:.0f} needed)"
+        )
+    ink = np.clip((gray - background) / contrast, 0.0, 1.0)
+    noise = float(np.std(np.clip(border - background, 0, None) / contrast))
+    floor = min(4.0 * noise, MAX_NOISE_FLOOR)
+    if floor > 0:
+        ink = np.clip((ink - floor) / (1.0 - floor), 0.0, 1.0)
+    ink = ink.astype(np.float32, copy=False)
+    mask = ink > 0
+    components = find_components(mask)
+    if not components:
+        raise NoInk("no digit found: only isolated specks of ink")
+    return Page(ink, mask, components, 1.0, noise, 0, small=True)
