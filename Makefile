@@ -7,7 +7,8 @@ MODEL_BASE_PATH ?= models/mnist
 RUN_DIR ?= runs/cnn
 TENSORBOARD_PORT ?= 6006
 
-.PHONY: setup demo stop test check bench tensorboard protos system-deps clean
+.PHONY: setup demo stop test check bench tensorboard protos system-deps container-deps \
+	compose-smoke clean
 
 setup: $(STAMP)
 
@@ -23,6 +24,20 @@ $(STAMP): pyproject.toml
 system-deps:
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium prometheus
+
+# A container engine for the compose smoke run (run as root, as CI does): podman with runc,
+# the CNI dnsname plugin (without it, compose services cannot resolve each other's names)
+# and debootstrap (the stand-in base image where registries are unreachable); podman's
+# settings for a systemd-less machine unless it has its own, and Docker Hub for short image
+# names. podman-compose is in the venv.
+container-deps:
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends podman runc \
+		golang-github-containernetworking-plugin-dnsname debootstrap
+	test -e /etc/containers/containers.conf || \
+		install -D -m 644 deploy/podman/containers.conf /etc/containers/containers.conf
+	install -D -m 644 deploy/podman/registries.conf \
+		/etc/containers/registries.conf.d/50-mnist-serving-docker-hub.conf
 
 # Train and publish only when no version is published; serve in the background; try it.
 demo: setup
@@ -44,6 +59,11 @@ tensorboard: setup
 
 test: setup
 	$(PY) -m pytest
+
+# docker-compose.yml for real: build, up, predict, publish and roll out version 2, restart,
+# tear down (its own project name and port). scripts/compose_smoke.py says how.
+compose-smoke: setup
+	PATH="$(abspath $(VENV))/bin:$$PATH" $(PY) scripts/compose_smoke.py
 
 # Regenerate the TF-free TF Serving messages in serving/tfs_api/ from their .proto files.
 protos: setup

@@ -5,7 +5,9 @@
 #   train_and_publish.sh [--if-none-published] [options of `python -m training`]
 #
 # --if-none-published: do nothing when a version is already published (first start of a
-# deployment); without it, every run publishes the next version (a rollout).
+# deployment); without it, every run publishes the next version (staged for a rollout).
+# EXPORT_OPTIONS: options of `python -m export`, e.g. "--force" to publish a model that the
+# quality gate would refuse (a quick smoke-test model), or "--min-accuracy 0.9".
 set -eu
 
 model_base_path="${MODEL_BASE_PATH:-/models/mnist}"
@@ -35,4 +37,6 @@ fi
 run_dir="$runs_dir/$model_kind-$(date -u +%Y%m%dT%H%M%SZ)"
 echo "Training $model_kind into $run_dir"
 python -m training --model "$model_kind" --run-dir "$run_dir" "$@"
-python -m export --run-dir "$run_dir" --model-base-path "$model_base_path"
+# EXPORT_OPTIONS is split into words on purpose (several options).
+# shellcheck disable=SC2086
+python -m export --run-dir "$run_dir" --model-base-path "$model_base_path" ${EXPORT_OPTIONS:-}

@@ -14,11 +14,17 @@ from contract.ports import GATEWAY_PORT, GRPC_PORT, REST_PORT  # noqa: F401
 REPO = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = REPO / "docker-compose.yml"
 COMPOSE_CPU_FILE = REPO / "docker-compose.cpu.yml"
+COMPOSE_STANDIN_FILE = REPO / "docker-compose.standin.yml"
 COMPOSE_SCHEMA = Path(__file__).parent / "schemas" / "compose-spec.json"
 SERVING_CONFIG = REPO / "serving" / "config"
 PROMETHEUS_CONFIG = REPO / "deploy" / "prometheus" / "prometheus.yml"
 TRAINER_SCRIPT = REPO / "deploy" / "trainer" / "train_and_publish.sh"
-DOCKERFILES = (REPO / "training" / "Dockerfile", REPO / "serving" / "gateway" / "Dockerfile")
+MODEL_SERVER_SHIM = REPO / "deploy" / "model_server" / "tensorflow_model_server.sh"
+DOCKERFILES = (
+    REPO / "training" / "Dockerfile",
+    REPO / "serving" / "gateway" / "Dockerfile",
+    REPO / "serving" / "model_server" / "Dockerfile",
+)
 K8S = REPO / "k8s"
 K8S_OVERLAYS = {"gpu": K8S / "overlays" / "gpu", "cpu": K8S / "overlays" / "cpu"}
 

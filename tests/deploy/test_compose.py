@@ -10,11 +10,13 @@ import jsonschema
 import pytest
 import yaml
 
+from contract.rollout import CONFIG_FILE, CONTAINER_CONFIG_DIR, STATE_FILE
 from tests.deploy import compose_files
 from tests.deploy.files import (
     COMPOSE_CPU_FILE,
     COMPOSE_FILE,
     COMPOSE_SCHEMA,
+    COMPOSE_STANDIN_FILE,
     GATEWAY_PORT,
     GRPC_PORT,
     MODEL_NAME,
@@ -33,7 +35,10 @@ from tests.fixtures.tf_serving_flags import unknown_flags
 
 GPU = compose_files.effective(COMPOSE_FILE)
 CPU = compose_files.effective(COMPOSE_FILE, COMPOSE_CPU_FILE)
-VARIANTS = {"gpu": GPU, "cpu": CPU}
+STANDIN = compose_files.effective(COMPOSE_FILE, COMPOSE_CPU_FILE, COMPOSE_STANDIN_FILE)
+VARIANTS = {"gpu": GPU, "cpu": CPU, "standin": STANDIN}
+FILES = [COMPOSE_FILE, COMPOSE_CPU_FILE, COMPOSE_STANDIN_FILE]
+LIVE_CONFIG = (CONTAINER_CONFIG_DIR / CONFIG_FILE).as_posix()
 # Services that `docker compose up` keeps running (one-shot jobs excluded).
 LONG_RUNNING = ("tf-serving", "gateway", "tensorboard", "prometheus", "grafana")
 
@@ -54,7 +59,7 @@ def _published_ports(service: dict[str, Any]) -> list[str]:
     return [str(p) for p in service.get("ports", [])]
 
 
-@pytest.mark.parametrize("path", [COMPOSE_FILE, COMPOSE_CPU_FILE], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
 def test_file_validates_against_the_compose_specification(path):
     data = compose_files.without_resets(compose_files.load(path))
     errors = sorted(_validator().iter_errors(data), key=lambda e: list(e.path))
@@ -73,7 +78,7 @@ def test_the_schema_rejects_a_broken_file():
     assert list(_validator().iter_errors(broken))
 
 
-@pytest.mark.parametrize("path", [COMPOSE_FILE, COMPOSE_CPU_FILE], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
 def test_no_legacy_keys(path):
     text = path.read_text(encoding="utf-8")
     data = yaml.load(text, Loader=compose_files.ComposeLoader)
@@ -106,6 +111,25 @@ def test_tf_serving_images_are_the_gpu_and_cpu_builds_of_one_version():
     assert gpu == cpu + "-gpu"
 
 
+def test_standin_replaces_only_the_tf_serving_image():
+    """docker-compose.standin.yml: the local model server's image in TF Serving's place, built
+    for the CPU; every other key of every service (flags, ports, volumes, checks) unchanged."""
+    for name, service in CPU["services"].items():
+        changed = {k for k in service.keys() | STANDIN["services"][name].keys()
+                   if service.get(k) != STANDIN["services"][name].get(k)}  # fmt: skip
+        assert changed == ({"image", "build"} if name == "tf-serving" else set()), name
+    tf_serving = STANDIN["services"]["tf-serving"]
+    assert tf_serving["build"]["dockerfile"] == "serving/model_server/Dockerfile"
+    assert tf_serving["build"]["args"]["TENSORFLOW_EXTRAS"] == ""
+    assert tf_serving["entrypoint"] == ["tensorflow_model_server"]  # the image's shim
+    assert STANDIN["volumes"] == CPU["volumes"]
+
+
+def test_standin_file_says_why_it_exists():
+    header = COMPOSE_STANDIN_FILE.read_text(encoding="utf-8").split("\nservices:")[0]
+    assert "cannot be pulled" in header and "registr" in header
+
+
 def test_gpu_variant_reserves_a_gpu_for_serving_and_training():
     for name in ("tf-serving", "model-init", "trainer"):
         devices = _gpu_devices(GPU["services"][name])
@@ -134,13 +158,20 @@ def test_model_server_ports_stay_internal(variant):
 
 def test_gateway_is_published_and_waits_for_a_healthy_model_server():
     gateway = GPU["services"]["gateway"]
-    assert _published_ports(gateway) == [f"{GATEWAY_PORT}:{GATEWAY_PORT}"]
+    # The host port defaults to the gateway's; MNIST_GATEWAY_PORT moves it (a second stack).
+    (published,) = _published_ports(gateway)
+    port = re.fullmatch(r"\$\{MNIST_GATEWAY_PORT:-(\d+)\}:(\d+)", published)
+    assert port, published
+    assert int(port[1]) == int(port[2]) == GATEWAY_PORT
     assert gateway["depends_on"]["tf-serving"]["condition"] == "service_healthy"
 
 
 def test_model_server_starts_after_the_first_model_is_published():
     depends = GPU["services"]["tf-serving"]["depends_on"]
     assert depends["model-init"]["condition"] == "service_completed_successfully"
+    assert depends["rollout-init"]["condition"] == "service_completed_successfully"
+    seeding = GPU["services"]["rollout-init"]["depends_on"]["model-init"]
+    assert seeding["condition"] == "service_completed_successfully"
     assert GPU["services"]["model-init"]["command"] == ["--if-none-published"]
     # The on-demand trainer publishes the next version: no flag, and not part of `up`.
     assert "command" not in GPU["services"]["trainer"]
@@ -160,8 +191,9 @@ def test_extras_are_behind_profiles():
     services = GPU["services"]
     assert services["tensorboard"]["profiles"] == ["tensorboard"]
     assert services["prometheus"]["profiles"] == ["metrics"]
+    assert services["rollout"]["profiles"] == ["rollout"]
     default = {n for n, s in services.items() if not s.get("profiles")}
-    assert default == {"model-init", "tf-serving", "gateway"}
+    assert default == {"model-init", "rollout-init", "tf-serving", "gateway"}
 
 
 def test_model_server_health_check_reads_the_model_status():
@@ -208,27 +240,58 @@ def test_model_server_flags_are_tensorflow_model_server_flags(variant):
     assert not unknown_flags(tf_serving["command"])
 
 
-def test_model_server_config_files_are_mounted_and_exist():
-    tf_serving = GPU["services"]["tf-serving"]
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_model_server_config_files_are_mounted_and_exist(variant):
+    tf_serving = VARIANTS[variant]["services"]["tf-serving"]
     mounts = _bind_mounts(tf_serving)
-    for flag in tf_serving["command"]:
-        if "=/config/" in flag:
-            container_path = flag.split("=", 1)[1]
-            assert container_path in mounts, f"{flag}: nothing mounted there"
-            assert (REPO / mounts[container_path]).is_file(), f"{flag}: {mounts[container_path]}"
-    # One set of TF Serving files, shared with the local server: no container copy.
-    for name in ("models", "batching", "monitoring"):
-        assert mounts[f"/config/{name}.config"] == f"./serving/config/{name}.config"
+    static = [f.split("=", 1)[1] for f in tf_serving["command"] if "=/etc/tf-serving/" in f]
+    assert len(static) == 2, tf_serving["command"]
+    for container_path in static:
+        assert container_path in mounts, f"{container_path}: nothing mounted there"
+        assert (REPO / mounts[container_path]).is_file(), mounts[container_path]
+    # One set of static TF Serving files, shared with the local server: no container copy.
+    for name in ("batching", "monitoring"):
+        assert mounts[f"/etc/tf-serving/{name}.config"] == f"./serving/config/{name}.config"
+    # The live model config is the rollout's, on the config volume (read-only here).
+    assert f"--model_config_file={LIVE_CONFIG}" in tf_serving["command"]
+    assert f"config:{CONTAINER_CONFIG_DIR}:ro" in tf_serving["volumes"]
+    assert not [m for m in mounts if m.startswith(f"{CONTAINER_CONFIG_DIR}/")], "shadows it"
 
 
 def test_models_config_base_path_is_in_the_models_volume():
     tf_serving = GPU["services"]["tf-serving"]
     assert "models:/models:ro" in tf_serving["volumes"]
-    host = _bind_mounts(tf_serving)["/config/models.config"]
-    models = served_models(REPO / host)
+    # serving.rollout init seeds the live config from the template in serving/config.
+    models = served_models(REPO / "serving" / "config" / "models.config")
     assert models[MODEL_NAME] == "/models/mnist"
     for name in ("model-init", "trainer"):
         assert GPU["services"][name]["environment"]["MODEL_BASE_PATH"] == "/models/mnist"
+
+
+def test_rollout_services_share_the_config_volume():
+    """rollout-init seeds it, the rollout commands write it, TF Serving and the gateway read it;
+    the commands reach TF Serving and the gateway by their service names."""
+    services = GPU["services"]
+    gateway_image = services["gateway"]["image"]
+    for name in ("rollout-init", "rollout"):
+        service = services[name]
+        assert service["image"] == gateway_image, "the gateway image runs them (no TensorFlow)"
+        assert f"config:{CONTAINER_CONFIG_DIR}" in service["volumes"], name
+        assert "models:/models:ro" in service["volumes"], name
+        env = service["environment"]
+        assert env["ROLLOUT_MODEL_SERVER"] == f"tf-serving:{GRPC_PORT}"
+        assert env["ROLLOUT_GATEWAY"] == f"http://gateway:{GATEWAY_PORT}"
+        assert env["ROLLOUT_CONFIG"] == LIVE_CONFIG
+        assert (
+            env["ROLLOUT_MODEL_BASE_PATH"] == services["trainer"]["environment"]["MODEL_BASE_PATH"]
+        )
+    assert services["rollout-init"]["command"] == ["python", "-m", "serving.rollout", "init"]
+    assert services["rollout"]["entrypoint"] == ["python", "-m", "serving.rollout"]
+    gateway = services["gateway"]
+    assert f"config:{CONTAINER_CONFIG_DIR}:ro" in gateway["volumes"]
+    state = (CONTAINER_CONFIG_DIR / STATE_FILE).as_posix()
+    assert gateway["environment"]["GATEWAY_ROLLOUT_STATE"] == state
+    assert "config" in GPU["volumes"]
 
 
 def test_prometheus_scrapes_the_gateway_and_the_model_server_metrics_path():

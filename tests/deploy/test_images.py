@@ -11,10 +11,19 @@ from pathlib import Path
 
 import pytest
 
-from tests.deploy.files import DOCKERFILES, GATEWAY_PORT, REPO, TRAINER_SCRIPT, find_tool
+from tests.deploy.files import (
+    DOCKERFILES,
+    GATEWAY_PORT,
+    GRPC_PORT,
+    MODEL_SERVER_SHIM,
+    REPO,
+    REST_PORT,
+    TRAINER_SCRIPT,
+    find_tool,
+)
 from tests.deploy.image_refs import pin_problem
 
-TRAINER_DOCKERFILE, GATEWAY_DOCKERFILE = DOCKERFILES
+TRAINER_DOCKERFILE, GATEWAY_DOCKERFILE, MODEL_SERVER_DOCKERFILE = DOCKERFILES
 BY_NAME = {p.relative_to(REPO).as_posix(): p for p in DOCKERFILES}
 
 
@@ -136,6 +145,56 @@ def test_gateway_imports_stay_inside_the_image():
             assert not bad, f"{path.relative_to(REPO)} imports {bad}"
 
 
+def _build_stage(dockerfile: Path) -> list[tuple[str, str]]:
+    instructions = _instructions(dockerfile)
+    runtime = [i for i, (op, args) in enumerate(instructions) if op == "FROM"][1]
+    return instructions[:runtime]
+
+
+def test_trainer_and_model_server_share_the_tensorflow_layer():
+    """The same instructions up to TensorFlow's install, before any project file is copied:
+    the layer cache then downloads TensorFlow once for both images, and code changes keep it."""
+    trainer, server = _build_stage(TRAINER_DOCKERFILE), _build_stage(MODEL_SERVER_DOCKERFILE)
+    installs_tf = [i for i, (op, a) in enumerate(trainer) if op == "RUN" and "tensorflow" in a]
+    first = installs_tf[0]
+    assert trainer[: first + 1] == server[: first + 1]
+    assert not [op for op, _ in trainer[:first] if op == "COPY"], "TensorFlow before the code"
+    assert "TENSORFLOW_VERSION" in trainer[first][1]
+
+
+def test_model_server_image_installs_no_training_extras():
+    installs = [a for i, a in _instructions(MODEL_SERVER_DOCKERFILE) if i == "RUN" and "pip" in a]
+    assert installs and not [c for c in installs if ".[" in c], installs
+    assert "tensorflow-serving-api==" in installs[-1]
+
+
+def test_model_server_image_answers_to_tensorflow_model_servers_command_line():
+    instructions = _instructions(MODEL_SERVER_DOCKERFILE)
+    shim = MODEL_SERVER_SHIM.relative_to(REPO).as_posix()
+    assert ("COPY", f"{shim} /usr/local/bin/tensorflow_model_server") in instructions
+    assert ("ENTRYPOINT", '["tensorflow_model_server"]') in instructions
+    assert ("EXPOSE", f"{GRPC_PORT} {REST_PORT}") in instructions
+    checks = [a for i, a in instructions if i == "HEALTHCHECK"]
+    assert len(checks) == 1 and f"/dev/tcp/127.0.0.1/{REST_PORT}" in checks[0]
+    assert os.access(MODEL_SERVER_SHIM, os.X_OK), f"{shim} must be executable"
+
+
+def test_model_server_shim_passes_every_flag_and_binds_all_interfaces(tmp_path):
+    bin_dir, log = _fake_python(tmp_path)
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+    flags = ["--port=8500", "--model_config_file=/config/models.config", "--enable_batching"]
+    result = subprocess.run(
+        ["sh", str(MODEL_SERVER_SHIM), *flags], env=env, capture_output=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert log.read_text(encoding="utf-8").split() == [
+        "-m",
+        "serving.model_server",
+        "--host=0.0.0.0",
+        *flags,
+    ]
+
+
 def test_trainer_image_runs_the_publish_script():
     instructions = _instructions(TRAINER_DOCKERFILE)
     script = TRAINER_SCRIPT.relative_to(REPO).as_posix()
@@ -200,6 +259,13 @@ def test_trainer_script_trains_then_publishes_the_next_version(tmp_path):
     assert run_dir and run_dir.group(1).startswith(str(tmp_path / "runs" / "mlp-"))
     assert train.startswith("-m training --model mlp") and train.endswith("--epochs 1")
     assert publish == f"-m export --run-dir {run_dir.group(1)} --model-base-path {models}"
+
+
+def test_trainer_script_passes_export_options(tmp_path, monkeypatch):
+    monkeypatch.setenv("EXPORT_OPTIONS", "--force --min-accuracy 0.5")
+    models = tmp_path / "models" / "mnist"
+    _, calls = _run_script(tmp_path, models, "--epochs", "1")
+    assert calls[1].endswith(f"--model-base-path {models} --force --min-accuracy 0.5")
 
 
 def test_trainer_script_trains_when_no_version_is_published(tmp_path):

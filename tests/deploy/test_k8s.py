@@ -8,7 +8,11 @@ from typing import Any
 
 import pytest
 
+from contract.rollout import CONFIG_FILE, CONTAINER_CONFIG_DIR, STATE_FILE
+from tests.deploy import compose_files
 from tests.deploy.files import (
+    COMPOSE_CPU_FILE,
+    COMPOSE_FILE,
     GATEWAY_PORT,
     GRPC_PORT,
     K8S,
@@ -32,7 +36,17 @@ from tests.fixtures.tf_serving_flags import unknown_flags
 # the newest schemas that kubernetes-validate bundles; both pinned.
 KUBERNETES_VERSIONS = ("1.30.0", "1.37.0")
 NAMESPACE = "mnist"
-WORKLOADS = (("Deployment", "tf-serving"), ("Deployment", "gateway"), ("Job", "trainer"))
+WORKLOADS = (
+    ("Deployment", "tf-serving"),
+    ("Deployment", "gateway"),
+    ("Deployment", "rollout"),
+    ("Job", "trainer"),
+)
+LIVE_CONFIG = (CONTAINER_CONFIG_DIR / CONFIG_FILE).as_posix()
+COMPOSE = {
+    "gpu": compose_files.effective(COMPOSE_FILE),
+    "cpu": compose_files.effective(COMPOSE_FILE, COMPOSE_CPU_FILE),
+}
 
 OVERLAYS = list(K8S_OVERLAYS)
 K8S_CONFIG_FILES = ("models.config", "batching.config", "monitoring.config")
@@ -43,10 +57,12 @@ def _objects(overlay: str) -> tuple[dict[str, Any], ...]:
 
 
 def _all_containers(overlay: str) -> list[tuple[str, dict[str, Any]]]:
+    """Every container of the workloads, init containers included."""
     return [
         (name, c)
         for kind, name in WORKLOADS
-        for c in pod_spec(find(_objects(overlay), kind, name))["containers"]
+        for spec in [pod_spec(find(_objects(overlay), kind, name))]
+        for c in spec["containers"] + spec.get("initContainers", [])
     ]
 
 
@@ -73,6 +89,7 @@ def test_overlay_renders_the_whole_topology(overlay):
         ("Deployment", "tf-serving"),
         ("Service", "tf-serving"),
         ("Deployment", "gateway"),
+        ("Deployment", "rollout"),
         ("Service", "gateway"),
         ("HorizontalPodAutoscaler", "gateway"),
         ("PodDisruptionBudget", "gateway"),
@@ -147,6 +164,19 @@ def test_cpu_overlay_asks_for_no_gpu():
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
+def test_images_are_the_images_of_compose(overlay):
+    """The same names and tags as the matching compose variant builds and pulls."""
+    compose = {s["image"] for s in COMPOSE[overlay]["services"].values()}
+    images = {c["image"] for _, c in _all_containers(overlay)}
+    assert images <= compose, images - compose
+    assert {split_tag(i)[0] for i in images} == {
+        "tensorflow/serving",
+        "mnist-gateway",
+        "mnist-trainer",
+    }
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
 def test_namespaced_objects_live_in_the_restricted_namespace(overlay):
     objects = _objects(overlay)
     namespace = find(objects, "Namespace", NAMESPACE)
@@ -163,7 +193,7 @@ def test_pods_meet_the_restricted_pod_security_standard(overlay):
         security = spec["securityContext"]
         assert security["runAsNonRoot"] is True and security["runAsUser"] != 0, name
         assert security["seccompProfile"]["type"] == "RuntimeDefault", name
-        for c in spec["containers"]:
+        for c in spec["containers"] + spec.get("initContainers", []):
             context = c["securityContext"]
             assert context["allowPrivilegeEscalation"] is False, name
             assert context["capabilities"]["drop"] == ["ALL"], name
@@ -198,8 +228,8 @@ def test_tf_serving_ports_probes_and_service():
 
 
 def _config_sources() -> dict[str, Path]:
-    """ConfigMap key → the file it must copy (the files that compose mounts)."""
-    return {name: SERVING_CONFIG / name for name in K8S_CONFIG_FILES}
+    """ConfigMap key → the file it must copy (the static files that compose mounts)."""
+    return {name: SERVING_CONFIG / name for name in K8S_CONFIG_FILES if name != CONFIG_FILE}
 
 
 @pytest.mark.parametrize("name", K8S_CONFIG_FILES)
@@ -231,10 +261,57 @@ def test_tf_serving_config_map_copies_the_mounted_files():
     volumes = {v["name"]: v for v in pod_spec(deployment)["volumes"]}
     c = container(deployment, "tf-serving")
     mounts = {m["mountPath"]: m["name"] for m in c["volumeMounts"]}
-    assert volumes[mounts["/config"]]["configMap"]["name"] == configmap["metadata"]["name"]
-    for arg in c["args"]:
-        if "=/config/" in arg:
-            assert arg.split("=/config/")[1] in configmap["data"], arg
+    static = "/etc/tf-serving"
+    assert volumes[mounts[static]]["configMap"]["name"] == configmap["metadata"]["name"]
+    flags = [arg.split("=", 1)[1] for arg in c["args"] if f"={static}/" in arg]
+    assert sorted(f.removeprefix(static + "/") for f in flags) == sorted(configmap["data"])
+
+
+def _mounts(c: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {m["mountPath"]: m for m in c["volumeMounts"]}
+
+
+def _claim(workload: dict[str, Any], mount: dict[str, Any]) -> str:
+    volumes = {v["name"]: v for v in pod_spec(workload)["volumes"]}
+    claim: str = volumes[mount["name"]]["persistentVolumeClaim"]["claimName"]
+    return claim
+
+
+def test_the_live_config_folder_is_on_the_model_store():
+    """An init container seeds config/ on the model store; TF Serving and the gateway read it,
+    the rollout pod writes it: the same claim and subPath everywhere."""
+    objects = _objects("gpu")
+    tf_serving = find(objects, "Deployment", "tf-serving")
+    server = container(tf_serving, "tf-serving")
+    assert f"--model_config_file={LIVE_CONFIG}" in server["args"]
+    (init,) = pod_spec(tf_serving)["initContainers"]
+    assert init["image"] == container(find(objects, "Deployment", "gateway"), "gateway")["image"]
+    assert init["command"] + init["args"] == [
+        "python", "-m", "serving.rollout", "--config", LIVE_CONFIG,
+        "--model-base-path", "/models/mnist", "init",
+    ]  # fmt: skip
+    gateway_deployment = find(objects, "Deployment", "gateway")
+    gateway = container(gateway_deployment, "gateway")
+    rollout_deployment = find(objects, "Deployment", "rollout")
+    rollout = container(rollout_deployment, "rollout")
+    config = CONTAINER_CONFIG_DIR.as_posix()
+    for workload, c, writes in (
+        (tf_serving, init, True),
+        (tf_serving, server, False),
+        (gateway_deployment, gateway, False),
+        (rollout_deployment, rollout, True),
+    ):
+        mount = _mounts(c)[config]
+        assert (mount["subPath"], _claim(workload, mount)) == ("config", "model-store"), c["name"]
+        assert mount.get("readOnly", False) is not writes, c["name"]
+    assert _env(gateway)["GATEWAY_ROLLOUT_STATE"] == (CONTAINER_CONFIG_DIR / STATE_FILE).as_posix()
+    assert _env(rollout) == {
+        "ROLLOUT_MODEL_SERVER": f"tf-serving:{GRPC_PORT}",
+        "ROLLOUT_GATEWAY": f"http://gateway:{GATEWAY_PORT}",
+        "ROLLOUT_CONFIG": LIVE_CONFIG,
+        "ROLLOUT_MODEL_BASE_PATH": "/models/mnist",
+    }
+    assert _mounts(rollout)["/models"]["readOnly"] is True
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
@@ -323,10 +400,11 @@ def test_only_the_gateway_reaches_tf_serving():
     assert protected == {"tf-serving"}
     assert policy["policyTypes"] == ["Ingress"]
     (rule,) = policy["ingress"]
-    (source,) = rule["from"]
-    assert set(source) == {"podSelector"}, "no namespace or IP block may be admitted"
-    admitted = {n for n, labels in pods.items() if _matches(_labels(source), labels)}
-    assert admitted == {"gateway"}
+    admitted = set()
+    for source in rule["from"]:
+        assert set(source) == {"podSelector"}, "no namespace or IP block may be admitted"
+        admitted |= {n for n, labels in pods.items() if _matches(_labels(source), labels)}
+    assert admitted == {"gateway", "rollout"}
     assert rule["ports"] == [{"protocol": "TCP", "port": GRPC_PORT}]
 
 
