@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from contract.run_dir import LOGS_DIR, RUN_FILE
-from training.config import DEFAULTS, MODEL_KINDS, TrainConfig, is_finished
+from training.config import AUGMENT_DEFAULT, DEFAULTS, MODEL_KINDS, TrainConfig, is_finished
 from training.data import DATA_DIR_ENV, DATASETS, DataError, resolve_data_dir
 
 log = logging.getLogger("training")
@@ -32,6 +32,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--run-dir", type=Path, required=True, help="e.g. runs/cnn")
     p.add_argument("--seed", type=int, default=0, help="same seed, same model (default: 0)")
     p.add_argument(
+        "--augment",
+        action=argparse.BooleanOptionalAction,
+        help="training-time augmentation: pen width, slant, rotation, elastic distortion, "
+        "scale, shift, blur (default: on for cnn, off for linear and mlp)",
+    )
+    p.add_argument(
         "--reuse",
         action="store_true",
         help="if --run-dir already holds a finished run, keep it and exit successfully",
@@ -50,6 +56,7 @@ def config_from(args: argparse.Namespace, p: argparse.ArgumentParser) -> TrainCo
         seed=args.seed,
         dataset=args.dataset,
         data_dir=args.data_dir,
+        augment=AUGMENT_DEFAULT[args.model] if args.augment is None else args.augment,
     )
     if config.epochs < 1:
         p.error(f"--epochs must be at least 1, got {config.epochs}")

@@ -25,6 +25,9 @@ DEFAULTS = {
     "mlp": Hyperparameters(epochs=40, batch_size=64, learning_rate=0.001),
     "cnn": Hyperparameters(epochs=30, batch_size=64, learning_rate=0.003),
 }
+# Training-time augmentation (training/augment.py) unless --no-augment: on for the CNN
+# (see benchmarks/training.py), off for the linear and dense models, too small to gain.
+AUGMENT_DEFAULT = {"linear": False, "mlp": False, "cnn": True}
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,7 @@ class TrainConfig:
     seed: int = 0
     dataset: str = "auto"
     data_dir: str | None = None
+    augment: bool = False
 
 
 def is_finished(run_dir: Path) -> bool:

@@ -18,10 +18,8 @@ INPUT_SHAPE = IMAGE_SHAPE[1:]
 MLP_UNITS = (256, 128)
 MLP_DROPOUT = 0.3
 
-# cnn: light augmentation (active in training only), two conv blocks, a dense head.
-ROTATION_FACTOR = 0.05  # fraction of a full turn: ±18°
-TRANSLATION_FACTOR = 0.1  # fraction of the image: ±2.8 px
-ZOOM_FACTOR = 0.1  # ±10 %
+# cnn: two conv blocks, a dense head. Augmentation is in the input pipeline
+# (training/augment.py), not in the model, so nothing of it reaches the SavedModel.
 CONV_FILTERS = (32, 64)
 CONV_KERNEL = 3
 DENSE_UNITS = 256
@@ -52,17 +50,6 @@ def build_mlp() -> keras.Sequential:
     return model
 
 
-def augmentation() -> list[layers.Layer]:
-    """Small rotations, shifts and zooms; Keras runs these layers only when training."""
-    return [
-        layers.RandomRotation(ROTATION_FACTOR, fill_mode="constant", name="random_rotation"),
-        layers.RandomTranslation(
-            TRANSLATION_FACTOR, TRANSLATION_FACTOR, fill_mode="constant", name="random_shift"
-        ),
-        layers.RandomZoom(ZOOM_FACTOR, fill_mode="constant", name="random_zoom"),
-    ]
-
-
 def conv_block(filters: int, index: int) -> list[layers.Layer]:
     """A ReLU convolution, then 2x2 max pooling halves the feature map."""
     return [
@@ -72,10 +59,8 @@ def conv_block(filters: int, index: int) -> list[layers.Layer]:
 
 
 def build_cnn() -> keras.Sequential:
-    """Augmentation, Conv2D + MaxPooling2D blocks, dropout, a dense layer, softmax."""
+    """Conv2D + MaxPooling2D blocks, dropout, a dense layer, softmax."""
     model = keras.Sequential([keras.Input(INPUT_SHAPE, name=INPUT_NAME)], name="cnn")
-    for layer in augmentation():
-        model.add(layer)
     for index, filters in enumerate(CONV_FILTERS, start=1):
         for layer in conv_block(filters, index):
             model.add(layer)

@@ -1,8 +1,8 @@
 """Train one model and write its run directory.
 
 runs/NAME/
-  model.keras             the trained Keras model (augmentation layers included, inactive
-                          at inference)
+  model.keras             the trained Keras model (no augmentation layers: augmentation is in
+                          the input pipeline, training/augment.py)
   logs/                   TensorBoard: train/ and validation/ (loss, accuracy, learning rate
                           per epoch), graph/ (the inference graph), evaluation/ (confusion
                           matrix and misclassified digits as images)
@@ -19,6 +19,7 @@ import logging
 import shutil
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +29,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from contract.model import IMAGE_SHAPE
 from contract.project import project_version
 from contract.run_dir import (
     CONFUSION_MATRIX_FILE,
@@ -37,6 +39,7 @@ from contract.run_dir import (
     RUN_FILE,
 )
 from training import report, summaries
+from training.augment import augment
 from training.config import TrainConfig, is_finished
 from training.data import MnistData, Split, load_mnist, resolve_data_dir, to_model_input
 from training.models import build_model
@@ -44,6 +47,7 @@ from training.models import build_model
 log = logging.getLogger(__name__)
 
 PREDICT_BATCH_SIZE = 500
+AUGMENT_STREAM = 1  # the augmentation's own random stream of a seed (weights use keras's)
 
 
 def seed_everything(seed: int) -> None:
@@ -66,16 +70,44 @@ def compile_model(model: keras.Model, config: TrainConfig, train_size: int) -> N
 def fit(model: keras.Model, data: MnistData, config: TrainConfig) -> keras.callbacks.History:
     log_dir = config.run_dir / LOGS_DIR
     tensorboard = keras.callbacks.TensorBoard(log_dir=str(log_dir), write_graph=False)
-    history = model.fit(
-        to_model_input(data.train.images),
-        data.train.labels,
-        batch_size=config.batch_size,
-        epochs=config.epochs,
-        validation_data=(to_model_input(data.validation.images), data.validation.labels),
-        callbacks=[tensorboard],
-        verbose=1 if sys.stdout.isatty() else 2,  # a progress bar, or one line per epoch
+    common: dict[str, Any] = {
+        "epochs": config.epochs,
+        "validation_data": (to_model_input(data.validation.images), data.validation.labels),
+        "callbacks": [tensorboard],
+        "verbose": 1 if sys.stdout.isatty() else 2,  # a progress bar, or one line per epoch
+    }
+    if config.augment:
+        batches = augmented_batches(data.train, config.batch_size, config.epochs, config.seed)
+        steps = -(-len(data.train) // config.batch_size)
+        return model.fit(batches, steps_per_epoch=steps, **common)
+    train = to_model_input(data.train.images)
+    return model.fit(train, data.train.labels, batch_size=config.batch_size, **common)
+
+
+def augmented_epochs(
+    train: Split, batch_size: int, epochs: int, seed: int
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """(images [b, 28, 28, 1], labels [b]) for every batch of every epoch, in order: each
+    epoch shuffled and augmented afresh, all of it from one generator seeded by `seed`."""
+    rng = np.random.default_rng([seed, AUGMENT_STREAM])
+    images = train.images.astype(np.float32) / 255.0
+    for _ in range(epochs):
+        order = rng.permutation(len(train))
+        for start in range(0, len(order), batch_size):
+            picked = order[start : start + batch_size]
+            yield augment(images[picked], rng)[..., np.newaxis], train.labels[picked]
+
+
+def augmented_batches(train: Split, batch_size: int, epochs: int, seed: int) -> tf.data.Dataset:
+    """The augmented epochs as one tf.data stream, the next batch made while one trains.
+    fit's steps_per_epoch keeps reading it across epochs, so the order is the generator's."""
+    signature = (
+        tf.TensorSpec((None, *IMAGE_SHAPE[1:]), tf.float32),
+        tf.TensorSpec((None,), tf.int64),
     )
-    return history
+    return tf.data.Dataset.from_generator(
+        lambda: augmented_epochs(train, batch_size, epochs, seed), output_signature=signature
+    ).prefetch(2)
 
 
 def evaluate(model: keras.Model, split: Split, name: str, description: str) -> report.Evaluation:
@@ -126,6 +158,7 @@ def run_document(
             "learning_rate": config.learning_rate,
             "learning_rate_schedule": "cosine decay to 0",
             "optimizer": "adam",
+            "augment": config.augment,
         },
         "project_version": project_version(),
         "tensorflow_version": tf.__version__,

@@ -50,3 +50,20 @@ def test_without_tensorflow_it_says_what_to_install(
     monkeypatch.setitem(sys.modules, "tensorflow", None)  # `import tensorflow` fails
     assert main(["--run-dir", str(tmp_path / "run"), "--dataset", "subset"]) == 1
     assert capsys.readouterr().err == "error: tensorflow is not installed: pip install '.[tf]'\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "augment"),
+    [
+        (["--model", "cnn"], True),
+        (["--model", "cnn", "--no-augment"], False),
+        (["--model", "mlp"], False),
+        (["--model", "linear", "--augment"], True),
+    ],
+)
+def test_augmentation_is_on_for_the_cnn_unless_told(args: list[str], augment: bool) -> None:
+    from training.cli import config_from, parser
+
+    p = parser()
+    config = config_from(p.parse_args([*args, "--run-dir", "r"]), p)
+    assert config.augment is augment

@@ -80,6 +80,7 @@ def test_cli_writes_the_run_directory(smoke_run: tuple[Path, str]) -> None:
         "validation_size": 500,
     }
     assert {"epochs": 1, "batch_size": 64, "seed": 4}.items() <= run["params"].items()
+    assert run["params"]["augment"] is False  # the linear model's default
     assert run["params"]["learning_rate"] > 0
     started = datetime.fromisoformat(run["started_at"])
     assert started.utcoffset() is not None
@@ -177,16 +178,29 @@ def small_subset(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(train_module, "load_mnist", small)
 
 
-def cnn_weights(tmp_path: Path, name: str, seed: int) -> list[np.ndarray]:
+def cnn_weights(tmp_path: Path, name: str, seed: int, augment: bool) -> list[np.ndarray]:
     run_dir = tmp_path / name
-    train(TrainConfig("cnn", run_dir, epochs=1, batch_size=64, learning_rate=3e-3, seed=seed))
+    config = TrainConfig("cnn", run_dir, 1, 64, 3e-3, seed=seed, augment=augment)
+    train(config)
+    assert json.loads((run_dir / "run.json").read_text())["params"]["augment"] is augment
     return keras.models.load_model(run_dir / "model.keras").get_weights()
 
 
 @pytest.mark.slow
-def test_same_seed_same_weights(tmp_path: Path, small_subset: None) -> None:
-    first = cnn_weights(tmp_path, "a", seed=7)
-    again = cnn_weights(tmp_path, "b", seed=7)
-    other = cnn_weights(tmp_path, "c", seed=8)
+@pytest.mark.parametrize("augment", [False, True])
+def test_same_seed_same_weights(tmp_path: Path, small_subset: None, augment: bool) -> None:
+    first = cnn_weights(tmp_path, "a", seed=7, augment=augment)
+    again = cnn_weights(tmp_path, "b", seed=7, augment=augment)
+    other = cnn_weights(tmp_path, "c", seed=8, augment=augment)
     assert all(np.array_equal(x, y) for x, y in zip(first, again, strict=True))
     assert not all(np.array_equal(x, y) for x, y in zip(first, other, strict=True))
+
+
+@pytest.mark.slow
+def test_augmentation_changes_what_is_learned_not_the_model(
+    tmp_path: Path, small_subset: None
+) -> None:
+    plain = cnn_weights(tmp_path, "plain", seed=7, augment=False)
+    augmented = cnn_weights(tmp_path, "augmented", seed=7, augment=True)
+    assert [w.shape for w in plain] == [w.shape for w in augmented]  # same layers, no more
+    assert not all(np.array_equal(x, y) for x, y in zip(plain, augmented, strict=True))
