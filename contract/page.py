@@ -37,6 +37,10 @@ BACKGROUND_SIDE = 40  # longer side of the coarse copy the paper's brightness co
 # paper's estimate (9 of 40 px: a stroke a fifth of the page wide still does).
 BACKGROUND_WINDOW = 9
 FLAT_BACKGROUND = 12.0  # grey levels: paper varying less than this is taken as uniform
+# The opening's range over the ink's (its 5th percentile to the page's peak): under this
+# fraction it is light (a gradient, a shadow up to 60% deep); near 1 it is a thick pen's blot
+# wider than the window, which the opening took for paper: then the paper is one level.
+UNEVEN_RANGE = 0.7
 MIN_CONTRAST = 40.0  # grey levels (of 255) between paper and ink, else "no ink"
 NOISE_FLOOR_SIGMAS = 3.0  # ink values below this many noise std devs are paper
 MAX_NOISE_FLOOR = 0.3
@@ -107,13 +111,15 @@ def ink_bright(gray: np.ndarray) -> np.ndarray:
 
 
 def paper_level(oriented: np.ndarray) -> np.ndarray | float:
-    """The paper's level under the ink: a grey opening (strokes removed) of a coarse copy,
-    or one number when the paper is uniform enough."""
+    """The paper's level under the ink: one number when the light is even, else a grey
+    opening (strokes removed) of a coarse copy."""
     coarse, _ = shrink_to(oriented, BACKGROUND_SIDE)
     opened = dilate(erode(coarse, BACKGROUND_WINDOW), BACKGROUND_WINDOW)
+    level = float(np.median(opened))
     low, high = np.percentile(opened, (5, 95))
-    if high - low < FLAT_BACKGROUND:
-        return float(np.median(opened))
+    peak = float(coarse.max())
+    if high - low < FLAT_BACKGROUND or high - low > UNEVEN_RANGE * (peak - low):
+        return level
     smooth = (erode(opened, 3) + dilate(opened, 3)) / 2  # soften the opening's plateaus
     return resize(smooth, *oriented.shape)
 
