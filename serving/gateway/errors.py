@@ -4,13 +4,15 @@
     ├── RequestError                   a client's request we refuse
     │   ├── MissingImage               422  no `file` field, an empty body, a malformed form
     │   ├── TooManyImages              413  more files than GATEWAY_MAX_IMAGES
+    │   ├── TooManyDigits              413  more digits read in a request than GATEWAY_MAX_DIGITS
     │   ├── UploadTooLarge             413  body over GATEWAY_MAX_UPLOAD_BYTES (while streaming)
     │   ├── BodyTimeout                408  body not in within GATEWAY_BODY_TIMEOUT_SECONDS
     │   ├── BadVersionSelector         422  both `version` and `label` given
     │   ├── ClientIdTooLong            422  X-Client-ID over GATEWAY_MAX_CLIENT_ID_BYTES
     │   ├── UnknownRequestId           404  POST /feedback on a request not among the last
     │   │                                   GATEWAY_FEEDBACK_MEMORY predictions
-    │   ├── BadFeedback                422  an image index the request did not have
+    │   ├── BadFeedback                422  an image index the request did not have, or an
+    │   │                                   answer that is not one digit (number, not_a_digit)
     │   └── BadWindow                  422  GET /v1/rollout's window beyond
     │                                       GATEWAY_FIGURES_MAX_WINDOW_SECONDS
     ├── Overloaded                     503  a preprocessing lane is full (with Retry-After)
@@ -72,6 +74,10 @@ class MissingImage(RequestError):
 
 class TooManyImages(RequestError):
     code = "too_many_images"
+
+
+class TooManyDigits(RequestError):
+    code = "too_many_digits"
 
 
 class UploadTooLarge(RequestError):
@@ -137,6 +143,7 @@ HTTP_STATUS: dict[type[Exception], int] = {
     RequestError: 400,
     MissingImage: 422,
     TooManyImages: 413,
+    TooManyDigits: 413,
     UploadTooLarge: 413,
     BodyTimeout: 408,
     BadVersionSelector: 422,

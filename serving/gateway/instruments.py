@@ -33,7 +33,14 @@ UPSTREAM_ERRORS = Counter(
     "gateway_upstream_errors_total", "gRPC errors from the model server by code", ["method", "code"]
 )
 PREDICTIONS = Counter(
-    "gateway_predictions_total", "Predicted digits by model version", ["digit", "model_version"]
+    "gateway_predictions_total",
+    "Predicted digits (each digit read, the model's most likely) by model version",
+    ["digit", "model_version"],
+)
+ANSWERS = Counter(
+    "gateway_answers_total",
+    "Answers per image by status (digit, uncertain, not_a_digit, number) and model version",
+    ["status", "model_version"],
 )
 CONFIDENCE = Histogram(
     "gateway_prediction_confidence",
@@ -61,7 +68,7 @@ VERSION_LATENCY = Histogram(
 )
 VERSION_CONFIDENCE = Histogram(
     "gateway_version_confidence",
-    "Probability of the predicted digit, per image, by version and role",
+    "Probability of the predicted digit, per digit read, by version and role",
     VERSION_LABELS,
     buckets=CONFIDENCE_BUCKETS,
 )

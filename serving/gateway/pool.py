@@ -1,12 +1,16 @@
-"""Where uploads are decoded and preprocessed: bounded thread pools, off the event loop.
+"""Where uploads are decoded and read: bounded thread pools, off the event loop.
 
-Decoding is CPU work of up to a third of a second for the costliest accepted image; on
-the event loop it would stall every request, /healthz included. Pillow and numpy release
-the GIL in their loops, so threads keep the loop free.
+Each image becomes a contract.reading.Reading: the digits it shows, left to right, each an
+MNIST field with its box. Their total per request is bounded by GATEWAY_MAX_DIGITS, as all
+of them go to the model server in one Predict.
+
+Decoding and reading are CPU work, up to a fraction of a second for the costliest accepted
+image; on the event loop it would stall every request, /healthz included. Pillow and numpy
+release the GIL in their loops, so threads keep the loop free.
 
 Two lanes, so that a flood of costly images cannot starve ordinary uploads: a request
 starts in the light lane, which reads the images' headers and, when their decode costs
-at most GATEWAY_HEAVY_DECODE_BYTES, preprocesses them there and then; otherwise the
+at most GATEWAY_HEAVY_DECODE_BYTES, reads them there and then; otherwise the
 request moves to the heavy lane, one thread of its own. Each lane runs `threads` jobs and
 lets `queue` more wait; beyond that a request is refused at once with 503 and Retry-After
 (it already holds its upload in memory, and waiting would only add more).
@@ -20,16 +24,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TypeVar
 
-import numpy as np
 from PIL import Image
 
-from contract.preprocessing import (
-    ImageTooLarge,
-    decoded_size,
-    open_checked,
-    preprocess_opened_batch,
-)
-from serving.gateway.errors import Overloaded
+from contract.preprocessing import ImageTooLarge, decoded_size, open_checked
+from contract.reading import Reading, read_opened
+from serving.gateway.errors import Overloaded, TooManyDigits
 from serving.gateway.settings import Settings
 
 T = TypeVar("T")
@@ -70,6 +69,7 @@ class Preprocessing:
     max_decoded_bytes: int
     max_request_decoded_bytes: int
     heavy_decode_bytes: int
+    max_digits: int
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Preprocessing:
@@ -81,17 +81,19 @@ class Preprocessing:
             settings.max_decoded_bytes,
             settings.max_request_decoded_bytes,
             settings.heavy_decode_bytes,
+            settings.max_digits,
         )
 
-    async def run(self, images: Sequence[bytes]) -> np.ndarray:
-        """float32 [N, 28, 28, 1]; ImageErrors as preprocess_batch raises them."""
-        batch = await self.light.run(self._if_light, images)
-        if isinstance(batch, list):  # opened, but too costly for the light lane
-            return await self.heavy.run(preprocess_opened_batch, batch)
-        return batch
+    async def run(self, images: Sequence[bytes]) -> list[Reading]:
+        """One Reading per image; ImageErrors as contract.reading.read raises them."""
+        done = await self.light.run(self._if_light, images)
+        if isinstance(done, Costly):
+            done = await self.heavy.run(read_all, done.images)
+        self.check_digits(done)
+        return done
 
-    def _if_light(self, images: Sequence[bytes]) -> np.ndarray | list[Image.Image]:
-        """The batch, or the opened images when their decode belongs in the heavy lane."""
+    def _if_light(self, images: Sequence[bytes]) -> list[Reading] | Costly:
+        """The readings, or the opened images when their decode belongs in the heavy lane."""
         opened = [open_checked(data, self.max_pixels, self.max_decoded_bytes) for data in images]
         total = sum(decoded_size(image) for image in opened)
         if total > self.max_request_decoded_bytes:
@@ -101,9 +103,30 @@ class Preprocessing:
                 "(GATEWAY_MAX_REQUEST_DECODED_BYTES)"
             )
         if total > self.heavy_decode_bytes:
-            return opened
-        return preprocess_opened_batch(opened)
+            return Costly(opened)
+        return read_all(opened)
+
+    def check_digits(self, readings: Sequence[Reading]) -> None:
+        counts = [len(reading.digits) for reading in readings]
+        if sum(counts) > self.max_digits:
+            shown = ", ".join(map(str, counts[:8])) + (", ..." if len(counts) > 8 else "")
+            raise TooManyDigits(
+                f"the request's {len(counts)} image(s) show {sum(counts)} digits or marks "
+                f"({shown}), over the limit of {self.max_digits} per request "
+                "(GATEWAY_MAX_DIGITS); send fewer images per request"
+            )
 
     def close(self) -> None:
         self.light.close()
         self.heavy.close()
+
+
+@dataclass(frozen=True)
+class Costly:
+    """Opened images whose decode is too costly for the light lane."""
+
+    images: list[Image.Image]
+
+
+def read_all(images: Sequence[Image.Image]) -> list[Reading]:
+    return [read_opened(image) for image in images]

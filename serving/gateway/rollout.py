@@ -12,12 +12,13 @@ to the candidate (shadow.py). Every answer is recorded by version and role
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
 import numpy as np
 
+from contract.answers import Answer
 from contract.rollout import CANARY, STABLE, RolloutFigures, RolloutState, goes_to_canary
 from serving.gateway.errors import ModelNotFound, NoServableVersion, UpstreamError
 from serving.gateway.feedback import PredictionMemory
@@ -120,13 +121,16 @@ class Rollout:
         result: PredictResult,
         seconds: float,
         request_id: str,
+        answers: Sequence[Answer],
     ) -> None:
-        """After the model server answered: record, remember, and copy to the candidate."""
+        """After the model server answered: record, remember, and copy to the candidate.
+
+        `batch` holds every digit read, of all images; `answers` one per image."""
         version, probabilities = result.model_version, result.probabilities
         digits = probabilities.argmax(axis=1)
         confidences = probabilities[np.arange(len(digits)), digits]
         self.recorder.served(version, route.role, seconds, confidences)
-        self.memory.remember(request_id, version, route.role, tuple(int(d) for d in digits))
+        self.memory.remember(request_id, version, route.role, answers)
         state = route.state
         if route.role == STABLE and state is not None and state.candidate is not None:
             candidate_role = state.role(state.candidate) or CANARY

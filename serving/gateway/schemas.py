@@ -2,22 +2,69 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
+Status = Literal["digit", "uncertain", "not_a_digit", "number"]
+DigitStatus = Literal["digit", "uncertain", "not_a_digit"]
+MODEL_INPUT = "the 28×28 image the model saw, 0..1 (with ?include_input=true)"
 
-class DigitPrediction(BaseModel):
-    digit: int = Field(ge=0, le=9, examples=[7])
-    confidence: float = Field(ge=0, le=1, description="probability of `digit`", examples=[0.993])
-    probabilities: list[float] = Field(
-        min_length=10, max_length=10, description="probability of each digit 0..9"
+
+class Candidate(BaseModel):
+    digit: int = Field(ge=0, le=9, examples=[4])
+    probability: float = Field(ge=0, le=1, examples=[0.52])
+
+
+class DigitRead(BaseModel):
+    """One digit found in an image (a number has several, left to right)."""
+
+    digit: int = Field(ge=0, le=9, description="the most likely digit", examples=[2])
+    confidence: float = Field(ge=0, le=1, description="probability of `digit`", examples=[0.98])
+    status: DigitStatus = Field(examples=["digit"])
+    candidates: list[Candidate] = Field(description="the two most likely digits, best first")
+    box: list[int] = Field(
+        min_length=4,
+        max_length=4,
+        description="[left, top, right, bottom] in the upload's pixels (EXIF orientation "
+        "applied; right and bottom exclusive)",
+        examples=[[12, 30, 58, 96]],
     )
-    model_input: list[list[float]] | None = Field(
-        None, description="the 28×28 image the model saw (with ?include_input=true)"
+    reasons: list[str] = Field(description="why it is uncertain or not a digit")
+    model_input: list[list[float]] | None = Field(None, description=MODEL_INPUT)
+
+
+class ImagePrediction(BaseModel):
+    """The answer for one image. `digit`, `confidence` and `candidates` describe a one-digit
+    answer (`digit` or `uncertain`) and are null or empty otherwise; `probabilities` and
+    `model_input` are given whenever exactly one shape was read (a `not_a_digit` too)."""
+
+    status: Status = Field(
+        description="digit: one digit, clearly; uncertain: one digit, the top two close "
+        "(see `candidates`); not_a_digit: a scribble, a letter, noise, a photo of something "
+        "else (see `reasons`); number: several digits in a row (see `number`, `digits`)",
+        examples=["digit"],
     )
+    digit: int | None = Field(None, ge=0, le=9, examples=[7])
+    confidence: float | None = Field(
+        None, ge=0, le=1, description="probability of `digit`", examples=[0.993]
+    )
+    probabilities: list[float] | None = Field(
+        None, min_length=10, max_length=10, description="probability of each digit 0..9"
+    )
+    candidates: list[Candidate] = Field(
+        default_factory=list, description="the two most likely digits of a one-digit answer"
+    )
+    number: str | None = Field(None, description="for `number`: the digits read", examples=[None])
+    digits: list[DigitRead] = Field(description="each digit read, left to right, with its box")
+    reasons: list[str] = Field(default_factory=list, description="why it is what it is")
+    model_input: list[list[float]] | None = Field(None, description=MODEL_INPUT)
 
 
 class Timings(BaseModel):
-    preprocess_ms: float = Field(description="decoding and MNIST-style preprocessing")
+    preprocess_ms: float = Field(
+        description="decoding and reading the digits (each made an MNIST field), all images"
+    )
     inference_ms: float = Field(description="the Predict call to the model server")
 
 
@@ -31,7 +78,7 @@ class PredictionResponse(BaseModel):
         examples=["stable"],
     )
     request_id: str = Field(description="also in the X-Request-ID header")
-    predictions: list[DigitPrediction] = Field(description="one per image, in upload order")
+    predictions: list[ImagePrediction] = Field(description="one per image, in upload order")
     timings: Timings
 
 

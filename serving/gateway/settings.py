@@ -35,6 +35,9 @@ class Settings(BaseSettings):
         int, Field(gt=0, description="width × height × bytes per pixel, per image")
     ] = DEFAULT_MAX_DECODED_BYTES
     max_images: Annotated[int, Field(ge=1, description="images per request")] = 32
+    # Digits read in all images of a request: they go to the model server as one Predict,
+    # and TF Serving refuses one larger than batching.config's max_batch_size (32).
+    max_digits: Annotated[int, Field(ge=1, description="digits read per request")] = 32
     # Decoding runs in this many threads; beyond `preprocess_queue` waiting requests, 503.
     # One by default: a worker has a core at most (the pod's limit), and the event loop
     # needs its share of it; scale with GATEWAY_WORKERS or pods.

@@ -18,14 +18,19 @@ router = APIRouter(tags=["predict"])
     response_model=FeedbackResponse,
     responses={
         404: {"model": ErrorResponse, "description": "not among the remembered predictions"},
-        422: {"model": ErrorResponse, "description": "a digit outside 0..9 or a bad index"},
+        422: {
+            "model": ErrorResponse,
+            "description": "a digit outside 0..9, a bad index, or an answer that was not one "
+            "digit (number, not_a_digit)",
+        },
     },
     summary="Report the true digit of a prediction",
 )
 async def feedback(
     report: FeedbackRequest, rollout: AppRollout, settings: AppSettings
 ) -> FeedbackResponse:
-    """`{"request_id": "…", "digit": 4}`, `index` for the n-th image of a batch."""
+    """`{"request_id": "…", "digit": 4}`, `index` for the n-th image of a batch. Only an
+    image answered `digit` or `uncertain` takes feedback (its most likely digit is judged)."""
     remembered = rollout.memory.get(report.request_id)
     if remembered is None:
         raise UnknownRequestId(
@@ -39,6 +44,12 @@ async def feedback(
             f"{len(remembered.digits)} image(s)"
         )
     predicted = remembered.digits[report.index]
+    if predicted is None:
+        raise BadFeedback(
+            f"image {report.index} of request {report.request_id!r} was answered "
+            f"{remembered.statuses[report.index]!r}, not one digit: feedback takes answers of "
+            "status 'digit' or 'uncertain'"
+        )
     correct = predicted == report.digit
     counted = report.index not in remembered.judged
     if counted:

@@ -91,8 +91,8 @@ async def predict(
             preprocessing=preprocessing,
             request_id=request_id,
             include_input=include_input,
-            after_predict=lambda batch, result, seconds: rollout.answered(
-                route, batch, result, seconds, request_id
+            after_predict=lambda batch, result, seconds, answers: rollout.answered(
+                route, batch, result, seconds, request_id, answers
             ),
         )
 
