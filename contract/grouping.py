@@ -17,7 +17,16 @@ import numpy as np
 
 from contract.components import Component, Runs, summarise
 
-NEAR = 0.5  # of the cluster's height: the gap a digit's pieces and a number's digits leave
+# Gaps, in heights of the largest component, across which components join the cluster: a
+# number's digits are written up to about half a digit's height apart (NEAR); a small piece
+# (under PIECE_AREA of the largest) must be closer to count (NEAR_PIECE), a speck further
+# away is not the digit's.
+NEAR = 0.75
+NEAR_PIECE = 0.25
+PIECE_AREA = 0.1
+SMALL_GROUP = (
+    0.45  # of the tallest digit's height: a piece of a neighbour (a 2's foot), not a digit
+)
 # Width over height of one digit: the 500 bundled MNIST digits reach 1.43 at the 99th
 # percentile (a wide 2 or 5); two touching digits are 1.6 and more.
 SPLIT_ASPECT = 1.5
@@ -45,14 +54,19 @@ def bounds(group: Group) -> tuple[int, int, int, int]:
 
 
 def main_cluster(components: list[Component]) -> Group:
-    """The largest component and those chained to it within NEAR × its height."""
-    cluster, rest = [components[0]], components[1:]
-    reach = NEAR * components[0].height
+    """The largest component and those chained to it (NEAR, NEAR_PIECE)."""
+    largest = components[0]
+    cluster, rest = [largest], components[1:]
+
+    def reach(c: Component) -> float:
+        small = c.area < PIECE_AREA * largest.area
+        return (NEAR_PIECE if small else NEAR) * largest.height
+
     grown = True
     while grown and rest:
         box = bounds(cluster)
-        near = [c for c in rest if gap(box, c) <= reach]
-        rest = [c for c in rest if gap(box, c) > reach]
+        near = [c for c in rest if gap(box, c) <= reach(c)]
+        rest = [c for c in rest if gap(box, c) > reach(c)]
         cluster += near
         grown = bool(near)
     return cluster
@@ -75,7 +89,27 @@ def digit_groups(cluster: Group) -> list[Group]:
         else:
             groups.append([component])
     digits = [piece for group in groups for piece in split_touching(group)]
-    return sorted(digits, key=lambda g: bounds(g)[1])
+    return merge_small(sorted(digits, key=lambda g: bounds(g)[1]))
+
+
+def height(group: Group) -> int:
+    top, _, bottom, _ = bounds(group)
+    return bottom - top
+
+
+def merge_small(groups: list[Group]) -> list[Group]:
+    """The shortest group, while much shorter than the tallest, joins its nearest neighbour
+    (a 2's foot that the mask cut off, a 7's bar drawn apart)."""
+    merged = [list(g) for g in groups]
+    while len(merged) > 1:
+        shortest = min(merged, key=height)
+        if height(shortest) >= SMALL_GROUP * max(height(g) for g in merged):
+            break
+        others = [g for g in merged if g is not shortest]
+        nearest = min(others, key=lambda g: min(gap(bounds(g), c) for c in shortest))
+        nearest.extend(shortest)
+        merged = [g for g in merged if g is not shortest]
+    return sorted(merged, key=lambda g: bounds(g)[1])
 
 
 def split_touching(group: Group) -> list[Group]:

@@ -57,6 +57,7 @@ __all__ = [
     "NoInk",
     "UnsupportedImage",
     "load",
+    "load_upright",
     "open_checked",
     "preprocess",
     "preprocess_array",
@@ -181,11 +182,23 @@ def decoded_size(image: Image.Image) -> int:
 
 def load(image: Image.Image) -> Image.Image:
     """Decode an opened image's pixels, upright, reduced to the work size."""
+    return load_upright(image)[0]
+
+
+EXIF_ORIENTATION = 0x0112
+SIDEWAYS = (5, 6, 7, 8)  # EXIF orientations that swap width and height
+
+
+def load_upright(image: Image.Image) -> tuple[Image.Image, tuple[int, int]]:
+    """The decoded image at the work size, and the upright upload's own (width, height)."""
     with decoder_errors(f"{image.format} image"):
+        width, height = image.size
+        if image.getexif().get(EXIF_ORIENTATION, 1) in SIDEWAYS:
+            width, height = height, width
         draft_jpeg(image)
         image.load()
         ImageOps.exif_transpose(image, in_place=True)
-        return reduce_to_work_size(image)
+        return reduce_to_work_size(image), (width, height)
 
 
 def draft_jpeg(image: Image.Image) -> None:

@@ -1,0 +1,178 @@
+"""The judge: a Reading and the model's probabilities to an answer that says what it is.
+
+    reading = contract.reading.read(data)
+    probabilities = model(reading.images())           # float [n, 10], one row per digit
+    answer = judge(reading, probabilities)
+
+`answer.status` is one of:
+
+- `digit`: one digit, the model clearly decided (`answer.digit`, `answer.confidence`);
+- `uncertain`: one digit-like shape, but the model's top two are close (`answer.candidates`
+  gives both, most likely first);
+- `not_a_digit`: a scribble, a letter, noise, a photo of something else (`answer.reasons`
+  says what gave it away);
+- `number`: several digits in a row: `answer.number` is the string (e.g. "2026"), and
+  `answer.digits` gives each digit with its box, confidence and own status (a digit of a
+  number may be `uncertain`; its character is still the most likely digit).
+
+A blank upload never gets here: `read` raises NoInk (a 422 at the gateway).
+
+The decision uses both the model's probabilities (its top probability, the margin to the
+runner-up, the entropy) and the shape of the ink, which the model never sees (a CNN gives a
+scribble a confident digit as readily as a real one): the fraction of the page under ink,
+marks scattered around, and for each digit its parts, how much of its box it fills, its
+ink in the field, and its distance from the shapes MNIST digits take (contract.likeness).
+Every threshold is a named constant below with how it was chosen: on images generated from
+the 500 bundled validation digits (`contract/data/held_out_digits.npz`, never trained on) in
+every upload style of `client/styles.py`, and on the generated non-digits there; never on
+the official test set.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from contract.digit_field import Box
+from contract.reading import Reading, Shape
+
+DIGIT, UNCERTAIN, NOT_A_DIGIT, NUMBER = "digit", "uncertain", "not_a_digit", "number"
+
+# How they were chosen: features of 3,000 single digits (150 bundled validation digits in
+# each of the 20 upload styles) and of 1,050 generated non-digits (150 of each kind), with
+# the probabilities of the CNN trained on the bundled subset (seed 1). A real digit may be
+# odd in one way (a wide 2, a faint photo, a doubtful 4/9) and seldom in three at once.
+# --- the page ----------------------------------------------------------------------------------
+MAX_INK_COVER = 0.30  # of the page under the mask: noise, textures (digits: 99.5th pct 0.29)
+MAX_STRAYS = 12  # marks outside the digits: a photo of things, noise (digits: at most 2)
+MAX_DIGITS = 12  # more pieces in a row than any number people upload: textures, noise
+# --- one sign each: a digit's 97.5th percentile (2.5th for TOP) on the styled digits -----------
+SIGN_DISTANCE = 0.58  # contract.likeness.distance of the field
+SIGN_LENGTH = 3.4  # Shape.length: strokes longer than a digit's (a scribble's loops)
+SIGN_FIELD_INK = 0.21  # Shape.ink: a field fuller than a digit's
+SIGN_FILL = 0.8  # Shape.fill: a solid shape rather than strokes
+SIGN_ENTROPY = 0.6  # nats (uniform over 10: 2.30): the model spreads its belief
+SIGN_TOP = 0.76  # the model's top probability under it
+SIGNS_FOR_NOT_A_DIGIT = 3  # single digits with three signs: 0.6% of the styled digits
+# --- alone enough: beyond every styled digit but a few in a thousand ---------------------------
+MAX_MNIST_DISTANCE = 0.70  # digits' 99.5th percentile: 0.66
+MIN_TOP = 0.35  # the model recognises no digit at all (digits' 1st percentile: 0.6)
+MAX_PARTS = 6  # mask components in one digit's columns (digits: at most 2)
+# --- uncertain ---------------------------------------------------------------------------------
+UNCERTAIN_MARGIN = 0.4  # top minus runner-up under it: "uncertain", both given
+
+
+@dataclass(frozen=True)
+class DigitAnswer:
+    status: str  # DIGIT, UNCERTAIN or NOT_A_DIGIT
+    digit: int  # the most likely digit
+    confidence: float
+    candidates: tuple[tuple[int, float], ...]  # the top two (digit, probability)
+    box: Box  # left, top, right, bottom (exclusive) in the upload's pixels
+    reasons: tuple[str, ...]  # why it is not a digit, or uncertain
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: str  # DIGIT, UNCERTAIN, NOT_A_DIGIT or NUMBER
+    digits: tuple[DigitAnswer, ...]  # left to right
+    reasons: tuple[str, ...] = ()
+
+    @property
+    def number(self) -> str | None:
+        """The digits as a string, for NUMBER."""
+        return "".join(str(d.digit) for d in self.digits) if self.status == NUMBER else None
+
+    @property
+    def digit(self) -> int | None:
+        return self.digits[0].digit if self.status in (DIGIT, UNCERTAIN) else None
+
+    @property
+    def confidence(self) -> float | None:
+        return self.digits[0].confidence if self.status in (DIGIT, UNCERTAIN) else None
+
+    @property
+    def candidates(self) -> tuple[tuple[int, float], ...]:
+        return self.digits[0].candidates if self.status in (DIGIT, UNCERTAIN) else ()
+
+
+def judge(reading: Reading, probabilities: np.ndarray) -> Answer:
+    """The answer for one upload; `probabilities` is the model's [n, 10] for reading.images()."""
+    if len(probabilities) != len(reading.digits):
+        raise ValueError(
+            f"{len(probabilities)} rows of probabilities for {len(reading.digits)} digits"
+        )
+    digits = tuple(
+        judge_digit(d.shape, d.box, np.asarray(p, dtype=np.float64))
+        for d, p in zip(reading.digits, probabilities, strict=True)
+    )
+    page = page_reasons(reading)
+    if page:
+        return Answer(NOT_A_DIGIT, digits, page)
+    if len(digits) == 1:
+        return Answer(digits[0].status, digits, digits[0].reasons)
+    flagged = [d for d in digits if d.status == NOT_A_DIGIT]
+    if 2 * len(flagged) >= len(digits):
+        return Answer(NOT_A_DIGIT, digits, (f"{len(flagged)} of {len(digits)} marks are no digit",))
+    return Answer(NUMBER, digits)
+
+
+def page_reasons(reading: Reading) -> tuple[str, ...]:
+    reasons = []
+    if reading.ink_cover > MAX_INK_COVER:
+        reasons.append(f"ink covers {reading.ink_cover:.0%} of the image")
+    if reading.strays > MAX_STRAYS:
+        reasons.append(f"{reading.strays} other marks around it")
+    if len(reading.digits) > MAX_DIGITS:
+        reasons.append(f"{len(reading.digits)} shapes in a row")
+    return tuple(reasons)
+
+
+def signs(shape: Shape, top: float, spread: float) -> list[str]:
+    """What is odd for a digit, each alone common enough among real digits."""
+    found = [
+        (shape.mnist_distance > SIGN_DISTANCE, f"unlike digits ({shape.mnist_distance:.2f})"),
+        (shape.length > SIGN_LENGTH, f"long strokes ({shape.length:.1f} box heights)"),
+        (shape.ink > SIGN_FIELD_INK, f"much ink ({shape.ink:.0%} of its field)"),
+        (shape.fill > SIGN_FILL, f"solid ({shape.fill:.0%} of its box)"),
+        (spread > SIGN_ENTROPY, f"the model hesitates ({spread:.2f} nats)"),
+        (top < SIGN_TOP, f"the model's best is {top:.0%}"),
+    ]
+    return [text for odd, text in found if odd]
+
+
+def decisive(shape: Shape, top: float) -> list[str]:
+    """What no real digit shows: each alone makes it not a digit."""
+    found = [
+        (
+            shape.mnist_distance > MAX_MNIST_DISTANCE,
+            f"shaped unlike any digit ({shape.mnist_distance:.2f})",
+        ),
+        (top < MIN_TOP, f"the model sees no digit (best {top:.0%})"),
+        (shape.parts > MAX_PARTS, f"{shape.parts} separate pieces"),
+    ]
+    return [text for odd, text in found if odd]
+
+
+def entropy(probabilities: np.ndarray) -> float:
+    p = probabilities[probabilities > 0]
+    return float(-(p * np.log(p)).sum())
+
+
+def judge_digit(shape: Shape, box: Box, probabilities: np.ndarray) -> DigitAnswer:
+    order = np.argsort(probabilities)[::-1]
+    top, second = int(order[0]), int(order[1])
+    candidates = ((top, float(probabilities[top])), (second, float(probabilities[second])))
+    odd = signs(shape, candidates[0][1], entropy(probabilities))
+    reasons = decisive(shape, candidates[0][1])
+    if len(odd) >= SIGNS_FOR_NOT_A_DIGIT:
+        reasons += odd
+    if reasons:
+        status = NOT_A_DIGIT
+    elif candidates[0][1] - candidates[1][1] < UNCERTAIN_MARGIN:
+        status = UNCERTAIN
+        reasons = [f"{top} or {second}"]
+    else:
+        status = DIGIT
+    return DigitAnswer(status, top, candidates[0][1], candidates, box, tuple(reasons))
