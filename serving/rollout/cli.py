@@ -79,6 +79,7 @@ def add_watch(watch: argparse.ArgumentParser) -> None:
     flags = {
         "min_requests": (int, "requests per version in the window before judging"),
         "min_comparisons": (int, "shadow comparisons before judging agreement"),
+        "min_latency_requests": (int, "answers per version before judging p99"),
         "max_error_rate_increase": (float, "error rate allowed above stable's (fraction)"),
         "latency_ratio": (float, "p99 allowed as a multiple of stable's"),
         "latency_slack_ms": (float, "plus this many ms"),

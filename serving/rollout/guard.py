@@ -35,6 +35,8 @@ class Thresholds:
     max_feedback_accuracy_drop: float = 0.02
     min_feedback: int = 20
     min_requests: int = 50  # per version, in the window, before its figures count
+    # A p99 of fewer answers is their maximum: one slow call would decide.
+    min_latency_requests: int = 200
     min_comparisons: int = 50  # shadow comparisons before agreement counts
 
 
@@ -96,7 +98,8 @@ def error_rate(stable: VersionFigures, candidate: VersionFigures, t: Thresholds)
 
 def latency(stable: VersionFigures, candidate: VersionFigures, t: Thresholds) -> Check:
     ours, theirs = candidate.p99_ms, stable.p99_ms
-    if not _enough(t, stable, candidate) or ours is None or theirs is None:
+    enough = min(stable.requests, candidate.requests) >= t.min_latency_requests
+    if not enough or ours is None or theirs is None:
         return Check("p99", None, f"waiting for traffic {_counts(stable, candidate)}")
     limit = theirs * t.latency_ratio + t.latency_slack_ms
     return Check(

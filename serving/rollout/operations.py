@@ -191,7 +191,7 @@ class Rollout:
             if state.candidate is None:
                 raise RolloutError("there is no candidate to give traffic to")
             new = state.next(mode=CANARY, percent=percent)
-            write_state(self.state_path, new)
+            self._publish(new)  # the step starts once the gateways split the new way
             audit.append(self.config_dir, audit.GUARD, "advance", **_states(state, new), **details)
             return new
 

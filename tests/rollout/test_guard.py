@@ -18,7 +18,7 @@ STABLE = VersionFigures(
 GOOD = VersionFigures(
     2,
     "canary",
-    requests=100,
+    requests=300,
     errors=0,
     p50_ms=10.0,
     p99_ms=22.0,
@@ -47,8 +47,8 @@ def test_a_candidate_as_good_as_stable_passes() -> None:
 @pytest.mark.parametrize(
     ("change", "result"),
     [
-        ({"errors": 1, "requests": 99}, "pass"),  # 1.0%: stable's 0 + 1 point, on the limit
-        ({"errors": 2, "requests": 98}, "fail"),  # 2.0%
+        ({"errors": 3, "requests": 297}, "pass"),  # 1.0%: stable's 0 + 1 point, on the limit
+        ({"errors": 4, "requests": 296}, "fail"),  # 1.3%
         ({"p99_ms": 35.0}, "pass"),  # 1.5 × 20 + 5 = 35 ms, on the limit
         ({"p99_ms": 35.5}, "fail"),
         ({"shadow_agreed": 285}, "pass"),  # 95.0%
@@ -73,6 +73,7 @@ def test_one_failed_rule_fails_even_while_others_wait_for_evidence() -> None:
     "change",
     [
         {"requests": 49},  # fewer than min_requests
+        {"requests": 199, "p99_ms": 90.0},  # a p99 of fewer than 200 answers is not judged
         {"shadow_compared": 49, "shadow_agreed": 0},  # too few comparisons to judge agreement
     ],
 )
@@ -133,7 +134,7 @@ def test_figures_are_picked_by_version_and_role() -> None:
     old = VersionFigures(1, "canary", requests=99)  # version 1's earlier life: not stable's
     stable, candidate = guard.pick([STABLE, GOOD, shadowed, old], state)
     assert stable == STABLE
-    assert (candidate.version, candidate.requests, candidate.shadow_compared) == (2, 105, 305)
+    assert (candidate.version, candidate.requests, candidate.shadow_compared) == (2, 305, 305)
 
 
 def test_a_version_not_reported_counts_as_no_traffic() -> None:
