@@ -42,6 +42,8 @@ class FakePredictor:
         fail_with: grpc.StatusCode | None = None,
         status_delay: float = 0.0,
         digit_offset: dict[int, int] | None = None,
+        top: float = 0.82,
+        runner_up: float = 0.02,
     ) -> None:
         self.model_name = model_name
         self.versions = versions if versions is not None else {1: "AVAILABLE"}
@@ -53,6 +55,8 @@ class FakePredictor:
         self.status_deadlines: list[float] = []  # as given to each GetModelStatus
         # A version that answers another digit: (its digit + offset) mod 10.
         self.digit_offset = digit_offset or {}
+        # Each row's digit gets `top`, the next digit `runner_up`, the others the rest.
+        self.top, self.runner_up = top, runner_up
         # Predict calls for a label in `held` wait until its event is set (from any thread:
         # TestClient runs the app in a thread of its own); `waiting` counts them.
         self.held: dict[str, threading.Event] = {}
@@ -83,11 +87,17 @@ class FakePredictor:
         return version
 
     @staticmethod
-    def score(images: np.ndarray, offset: int = 0) -> np.ndarray:
-        """Deterministic scores: the digit is (ink pixels in the top half + offset) mod 10."""
+    def score(
+        images: np.ndarray, offset: int = 0, top: float = 0.82, runner_up: float = 0.02
+    ) -> np.ndarray:
+        """Deterministic scores, row by row: the digit is (ink pixels in the top half +
+        offset) mod 10; it gets `top`, the next digit `runner_up`, the others the rest."""
         digits = ((images[:, :14] > 0.5).sum(axis=(1, 2, 3)) + offset) % 10
-        probabilities = np.full((len(images), 10), 0.02, dtype=np.float32)
-        probabilities[np.arange(len(images)), digits] = 0.82
+        rest = (1.0 - top - runner_up) / 8
+        probabilities = np.full((len(images), 10), rest, dtype=np.float32)
+        rows = np.arange(len(images))
+        probabilities[rows, digits] = top
+        probabilities[rows, (digits + 1) % 10] = runner_up
         return probabilities
 
     async def predict(
@@ -102,7 +112,8 @@ class FakePredictor:
         self.calls.append(("Predict", len(images)))
         self.request_ids.append(request_id)
         offset = self.digit_offset.get(version, 0)
-        return PredictResult(self.score(images, offset), self.model_name, version)
+        scores = self.score(images, offset, self.top, self.runner_up)
+        return PredictResult(scores, self.model_name, version)
 
     async def _hold(self, label: str | None) -> None:
         event = self.held.get(label or "")

@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from contract.rollout import RolloutState
+from tests.gateway.drawings import number_page, scribble
 from tests.gateway.fakes import FakePredictor
 from tests.gateway.helpers import error_of, managed, metric, post_png
 
@@ -114,3 +115,20 @@ def test_bad_reports_are_422(client: TestClient, report: dict[str, object]) -> N
     response = client.post("/feedback", json=report)
     assert response.status_code == 422
     assert error_of(response)["code"] == "invalid_request"
+
+
+@pytest.mark.parametrize(
+    ("upload", "status"), [(number_page([2, 6]).data, "number"), (scribble(), "not_a_digit")]
+)
+def test_only_one_digit_answers_take_feedback(
+    client: TestClient, digit_png: bytes, upload: bytes, status: str
+) -> None:
+    files = [("file", ("a.png", upload, "image/png")), ("file", ("b.png", digit_png, "image/png"))]
+    body = client.post("/predict", files=files).json()
+    assert [p["status"] for p in body["predictions"]] == [status, "digit"]
+    refused = client.post("/feedback", json={"request_id": body["request_id"], "digit": 2})
+    assert refused.status_code == 422
+    assert error_of(refused)["code"] == "bad_feedback"
+    assert repr(status) in error_of(refused)["message"]
+    second = {"request_id": body["request_id"], "digit": 3, "index": 1}
+    assert client.post("/feedback", json=second).status_code == 200  # its one-digit image does

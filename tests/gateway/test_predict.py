@@ -1,5 +1,7 @@
-"""POST /predict (api/routes/predict.py, inference.py) on a fake predictor: the answer, one
-Predict per request, pinning a version or a label, and the body described in /docs."""
+"""POST /predict (api/routes/predict.py, inference.py) on a fake predictor: the answer and
+its status (digit, uncertain, number with each digit's box, not_a_digit), one Predict per
+request with every digit of every image, pinning a version or a label, the limits, and the
+body described in /docs."""
 
 from __future__ import annotations
 
@@ -7,8 +9,12 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
+from serving.gateway.main import create_app
+from serving.gateway.settings import Settings
+from tests.fixtures.images import encode
+from tests.gateway.drawings import number_page, scattered_marks, scribble
 from tests.gateway.fakes import FakePredictor
-from tests.gateway.helpers import error_of, post_png
+from tests.gateway.helpers import error_of, metric, post_png
 
 
 def test_predict_multipart_answers_digit_probabilities_version_and_timings(
@@ -20,8 +26,17 @@ def test_predict_multipart_answers_digit_probabilities_version_and_timings(
     body = response.json()
     [prediction] = body["predictions"]
     assert len(prediction["probabilities"]) == 10
+    assert prediction["status"] == "digit"
     assert prediction["digit"] == int(np.argmax(prediction["probabilities"]))
     assert prediction["confidence"] == max(prediction["probabilities"])
+    assert [c["digit"] for c in prediction["candidates"]] == list(
+        np.argsort(prediction["probabilities"])[::-1][:2]
+    )
+    assert prediction["number"] is None and prediction["reasons"] == []
+    [digit] = prediction["digits"]
+    assert (digit["digit"], digit["status"]) == (prediction["digit"], "digit")
+    left, top, right, bottom = digit["box"]
+    assert 0 <= left < right <= 28 and 0 <= top < bottom <= 28  # the upload's pixels
     assert (body["model_name"], body["model_version"]) == ("mnist", 2)  # highest available
     assert body["request_id"] == response.headers["x-request-id"]
     assert body["timings"]["preprocess_ms"] > 0 and body["timings"]["inference_ms"] >= 0
@@ -93,3 +108,108 @@ def test_request_id_goes_to_the_model_server(
 ) -> None:
     post_png(client, digit_png, **{"x-request-id": "req-42"})
     assert fake_predictor.request_ids == ["req-42"]
+
+
+def test_a_number_gives_each_digit_with_its_box_left_to_right(
+    client: TestClient, fake_predictor: FakePredictor
+) -> None:
+    page = number_page([2, 0, 2, 6])
+    response = post_png(client, page.data, "include_input=true")
+
+    assert response.status_code == 200, response.text
+    [prediction] = response.json()["predictions"]
+    assert prediction["status"] == "number"
+    digits = prediction["digits"]
+    assert len(digits) == 4
+    assert prediction["number"] == "".join(str(d["digit"]) for d in digits)
+    # The number is not one digit: no single digit, confidence or probabilities for it.
+    assert prediction["digit"] is None and prediction["confidence"] is None
+    assert prediction["probabilities"] is None and prediction["candidates"] == []
+    width, height = page.size
+    for digit, (ink_left, ink_right) in zip(digits, page.columns, strict=True):
+        left, top, right, bottom = digit["box"]
+        assert 0 <= left < right <= width and 0 <= top < bottom <= height
+        assert left < ink_right and ink_left < right  # over its own digit's ink
+        assert np.array(digit["model_input"]).shape == (28, 28)
+    lefts = [d["box"][0] for d in digits]
+    assert lefts == sorted(lefts)
+    assert fake_predictor.calls == [("Predict", 4)]  # every digit in one Predict
+
+
+def test_the_digits_of_a_batch_are_split_back_per_image(
+    client: TestClient, fake_predictor: FakePredictor, digit_png: bytes
+) -> None:
+    number = number_page([3, 8]).data
+    files = [("file", (name, data, "image/png")) for name, data in
+             [("a.png", digit_png), ("b.png", number), ("c.png", digit_png)]]  # fmt: skip
+    response = client.post("/predict", files=files)
+
+    assert response.status_code == 200, response.text
+    answers = response.json()["predictions"]
+    assert [a["status"] for a in answers] == ["digit", "number", "digit"]
+    assert [len(a["digits"]) for a in answers] == [1, 2, 1]
+    assert answers[0]["digit"] == answers[2]["digit"]  # the same image, the same answer
+    assert fake_predictor.calls == [("Predict", 4)]
+
+
+@pytest.mark.parametrize("upload", [scribble(), scattered_marks()], ids=["scribble", "marks"])
+def test_no_digit_is_not_a_digit_with_its_reasons(client: TestClient, upload: bytes) -> None:
+    response = post_png(client, upload)
+
+    assert response.status_code == 200, response.text
+    [prediction] = response.json()["predictions"]
+    assert prediction["status"] == "not_a_digit"
+    assert prediction["reasons"]
+    assert prediction["digit"] is None and prediction["number"] is None
+    assert prediction["digits"]  # the marks taken for digits, each with its box
+
+
+def test_close_top_two_are_uncertain_with_both_candidates(
+    small_limits: Settings, digit_png: bytes
+) -> None:
+    predictor = FakePredictor(top=0.48, runner_up=0.44)
+    with TestClient(create_app(small_limits, predictor)) as client:
+        response = post_png(client, number_page([4]).data)
+
+    assert response.status_code == 200, response.text
+    [prediction] = response.json()["predictions"]
+    assert prediction["status"] == "uncertain"
+    first, second = prediction["candidates"]
+    assert first["digit"] == prediction["digit"] and second["digit"] == (first["digit"] + 1) % 10
+    assert (first["probability"], second["probability"]) == pytest.approx((0.48, 0.44))
+    assert prediction["reasons"] == [f"{first['digit']} or {second['digit']}"]
+
+
+def test_a_blank_image_is_422(client: TestClient) -> None:
+    response = post_png(client, encode(np.full((60, 80), 255, np.uint8)))
+    assert response.status_code == 422
+    assert error_of(response)["code"] == "no_ink"
+
+
+def test_digits_beyond_the_limit_are_413_naming_it(
+    fake_predictor: FakePredictor, digit_png: bytes
+) -> None:
+    settings = Settings(max_digits=4, max_images=4)
+    with TestClient(create_app(settings, fake_predictor)) as client:
+        files = [("file", ("n.png", number_page([2, 0, 2, 6]).data, "image/png")),
+                 ("file", ("d.png", digit_png, "image/png"))]  # fmt: skip
+        response = client.post("/predict", files=files)
+        alone = client.post("/predict", files=files[:1])
+
+    assert response.status_code == 413
+    error = error_of(response)
+    assert error["code"] == "too_many_digits"
+    assert "GATEWAY_MAX_DIGITS" in error["message"] and "5 digits" in error["message"]
+    assert alone.status_code == 200  # four digits: at the limit
+    assert fake_predictor.calls == [("Predict", 4)]  # the refused request never reached it
+
+
+def test_answers_are_counted_by_status_and_version(client: TestClient, digit_png: bytes) -> None:
+    labels = {"model_version": "2"}
+    before = {s: metric(client, "gateway_answers_total", status=s, **labels)
+              for s in ("digit", "number", "not_a_digit")}  # fmt: skip
+    files = [("file", (name, data, "image/png")) for name, data in
+             [("a.png", digit_png), ("b.png", number_page([3, 8]).data), ("c.png", scribble())]]  # fmt: skip
+    assert client.post("/predict", files=files).status_code == 200
+    after = {s: metric(client, "gateway_answers_total", status=s, **labels) for s in before}
+    assert {s: after[s] - before[s] for s in before} == {"digit": 1, "number": 1, "not_a_digit": 1}
