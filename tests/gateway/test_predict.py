@@ -17,6 +17,11 @@ from tests.gateway.fakes import FakePredictor
 from tests.gateway.helpers import error_of, metric, post_png
 
 
+def as_files(*uploads: bytes) -> list[tuple[str, tuple[str, bytes, str]]]:
+    """Multipart `file` fields, in order."""
+    return [("file", (f"{i}.png", data, "image/png")) for i, data in enumerate(uploads)]
+
+
 def test_predict_multipart_answers_digit_probabilities_version_and_timings(
     client: TestClient, digit_png: bytes
 ) -> None:
@@ -139,10 +144,9 @@ def test_a_number_gives_each_digit_with_its_box_left_to_right(
 def test_the_digits_of_a_batch_are_split_back_per_image(
     client: TestClient, fake_predictor: FakePredictor, digit_png: bytes
 ) -> None:
-    number = number_page([3, 8]).data
-    files = [("file", (name, data, "image/png")) for name, data in
-             [("a.png", digit_png), ("b.png", number), ("c.png", digit_png)]]  # fmt: skip
-    response = client.post("/predict", files=files)
+    response = client.post(
+        "/predict", files=as_files(digit_png, number_page([3, 8]).data, digit_png)
+    )
 
     assert response.status_code == 200, response.text
     answers = response.json()["predictions"]
@@ -191,8 +195,7 @@ def test_digits_beyond_the_limit_are_413_naming_it(
 ) -> None:
     settings = Settings(max_digits=4, max_images=4)
     with TestClient(create_app(settings, fake_predictor)) as client:
-        files = [("file", ("n.png", number_page([2, 0, 2, 6]).data, "image/png")),
-                 ("file", ("d.png", digit_png, "image/png"))]  # fmt: skip
+        files = as_files(number_page([2, 0, 2, 6]).data, digit_png)
         response = client.post("/predict", files=files)
         alone = client.post("/predict", files=files[:1])
 
@@ -208,8 +211,7 @@ def test_answers_are_counted_by_status_and_version(client: TestClient, digit_png
     labels = {"model_version": "2"}
     before = {s: metric(client, "gateway_answers_total", status=s, **labels)
               for s in ("digit", "number", "not_a_digit")}  # fmt: skip
-    files = [("file", (name, data, "image/png")) for name, data in
-             [("a.png", digit_png), ("b.png", number_page([3, 8]).data), ("c.png", scribble())]]  # fmt: skip
+    files = as_files(digit_png, number_page([3, 8]).data, scribble())
     assert client.post("/predict", files=files).status_code == 200
     after = {s: metric(client, "gateway_answers_total", status=s, **labels) for s in before}
     assert {s: after[s] - before[s] for s in before} == {"digit": 1, "number": 1, "not_a_digit": 1}
