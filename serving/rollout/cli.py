@@ -74,6 +74,8 @@ def add_watch(watch: argparse.ArgumentParser) -> None:
                        help="canary percents, 100 meaning promote (default 10,50,100)")  # fmt: skip
     watch.add_argument("--window", type=float, default=30.0,
                        help="seconds each step must hold (default 30)")  # fmt: skip
+    watch.add_argument("--settle", type=float, default=5.0,
+                       help="seconds at the start of each step not judged (default 5)")  # fmt: skip
     watch.add_argument("--interval", type=float, default=0.0,
                        help="seconds between checks (default: window/5, 0.5..5)")  # fmt: skip
     flags = {
@@ -136,7 +138,11 @@ def dispatch(rollout: Rollout, args: argparse.Namespace) -> int:
         case "watch":
             if args.window <= 0:
                 raise RolloutError(f"--window {args.window:g} must be more than 0 seconds")
-            watch = Watch(rollout, args.steps, args.window, thresholds(args), args.interval)
+            if args.settle < 0:
+                raise RolloutError(f"--settle {args.settle:g} must not be negative")
+            watch = Watch(
+                rollout, args.steps, args.window, thresholds(args), args.interval, args.settle
+            )
             return watch.run()
     return 0
 

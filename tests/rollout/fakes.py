@@ -55,11 +55,13 @@ class FakeGateways(Gateways):
         self.state_path = config_dir / STATE_FILE
         self.reachable = True
         self.answers: list[RolloutFigures] = []  # figures() answers these in turn, then the last
+        self.windows: list[float | None] = []  # the windows asked for
 
     def close(self) -> None:
         pass
 
     def figures(self, window_seconds: float | None = None) -> dict[str, RolloutFigures | None]:
+        self.windows.append(window_seconds)
         if not self.reachable or not self.answers:
             return {self.urls[0]: None}
         answer = self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]

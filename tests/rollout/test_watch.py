@@ -34,7 +34,7 @@ def answer(generation: int, *versions: VersionFigures) -> RolloutFigures:
     return RolloutFigures(generation=generation, window_seconds=WINDOW, versions=list(versions))
 
 
-def watching(rollout: Rollout, lines: list[str], steps: list[float]) -> Watch:
+def watching(rollout: Rollout, lines: list[str], steps: list[float], settle: float = 0) -> Watch:
     clock = Clock()
     return Watch(
         rollout,
@@ -42,6 +42,7 @@ def watching(rollout: Rollout, lines: list[str], steps: list[float]) -> Watch:
         WINDOW,
         guard.Thresholds(),
         INTERVAL,
+        settle,
         clock=clock,
         sleep=clock.sleep,
         say=lines.append,
@@ -118,3 +119,14 @@ def test_no_gateway_answering_is_waiting_not_judging(rollout: Rollout) -> None:
 def test_there_must_be_a_candidate(rollout: Rollout) -> None:
     with pytest.raises(RolloutError, match="no candidate to watch"):
         watching(rollout, [], [10, 100]).run()
+
+
+def test_the_start_of_each_step_is_not_judged(rollout: Rollout) -> None:
+    rollout.canary(2, 10)
+    gateways(rollout).answers = [answer(2, STABLE, GOOD)]
+    lines: list[str] = []
+    assert watching(rollout, lines, [10, 100], settle=4).run() == PROMOTED
+    # Checks every 2 s; the first 4 s not judged; then windows since the settling ended.
+    assert gateways(rollout).windows[:5] == [2, 4, 6, 8, 10]
+    assert [line.split(":")[0] for line in lines[1:]] == ["hold"] * 4 + ["promote"]
+    assert "after 4 s of settling" in lines[0]
