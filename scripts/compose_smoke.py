@@ -351,7 +351,7 @@ def train(stack: Stack, service: str, args: list[str], env: dict[str, str]) -> N
 def start(stack: Stack, what: str) -> None:
     with step(stack, what) as record:
         started = time.monotonic()
-        stack.compose("up", "-d", timeout=600)
+        stack.compose("up", "-d", *up_options(stack.engine), timeout=600)
         wait_for("the gateway's /readyz", lambda: ready(stack), timeout=900)
         record["up_to_ready_seconds"] = round(time.monotonic() - started, 1)
         log(f"    up → gateway ready: {record['up_to_ready_seconds']} s")
@@ -359,6 +359,14 @@ def start(stack: Stack, what: str) -> None:
         record["up_to_ready_seconds"]
     )
     run_health_checks(stack)
+
+
+def up_options(engine: Engine) -> list[str]:
+    """podman-compose turns depends_on into podman's --requires, which restarts a finished
+    one-shot (model-init, rollout-init) and fails when it exits at once; it ignores the
+    conditions anyway. So every service starts on its own, and each waits for what it needs
+    (TF Serving for its config and versions, the gateway for TF Serving)."""
+    return ["--no-deps"] if engine.name == "podman" else []
 
 
 def container_of(stack: Stack, service: str) -> str:
