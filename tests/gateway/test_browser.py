@@ -155,23 +155,64 @@ NARROWEST = {"width": 320, "height": 568}
 DESKTOP = {"width": 1280, "height": 800}
 
 
-def answer(digit: int) -> dict:
-    """A /predict answer as the gateway gives it (include_input=true)."""
-    probabilities = [0.01] * 10
-    probabilities[digit] = 0.91
+def seen_one() -> list[list[float]]:
+    """A 28×28 model input: a vertical stroke of 16 white pixels."""
     model_input = [[0.0] * 28 for _ in range(28)]
     for row in range(6, 22):
         model_input[row][14] = 1.0
+    return model_input
+
+
+def read_digit(digit: int, box: list[int], status: str = "digit", confidence: float = 0.91):
+    return {"digit": digit, "confidence": confidence, "status": status,
+            "candidates": [{"digit": digit, "probability": confidence},
+                           {"digit": (digit + 1) % 10, "probability": 0.01}],
+            "box": box, "reasons": [], "model_input": seen_one()}  # fmt: skip
+
+
+def answer(digit: int) -> dict:
+    """A /predict answer as the gateway gives it (include_input=true): one digit."""
+    probabilities = [0.01] * 10
+    probabilities[digit] = 0.91
+    return answered({
+        "status": "digit", "digit": digit, "confidence": 0.91, "probabilities": probabilities,
+        "candidates": [{"digit": digit, "probability": 0.91},
+                       {"digit": (digit + 1) % 10, "probability": 0.01}],
+        "number": None, "digits": [read_digit(digit, [60, 20, 141, 111])], "reasons": [],
+        "model_input": seen_one(),
+    })  # fmt: skip
+
+
+def answered(prediction: dict) -> dict:
     return {
         "model_name": "mnist",
         "model_version": 3,
         "request_id": "r",
         "timings": {"preprocess_ms": 1.0, "inference_ms": 2.0},
-        "predictions": [
-            {"digit": digit, "confidence": 0.91, "probabilities": probabilities,
-             "model_input": model_input}
-        ],
-    }  # fmt: skip
+        "predictions": [prediction],
+    }
+
+
+# Boxes in the pixels of digit_file's 200×120 image.
+NUMBER = answered({
+    "status": "number", "digit": None, "confidence": None, "probabilities": None,
+    "candidates": [], "number": "2026", "reasons": [], "model_input": None,
+    "digits": [read_digit(d, [10 + 46 * i, 30, 46 + 46 * i, 90])
+               for i, d in enumerate([2, 0, 2, 6])],
+})  # fmt: skip
+UNCERTAIN = answered({
+    "status": "uncertain", "digit": 4, "confidence": 0.48,
+    "probabilities": [0.01] * 4 + [0.48] + [0.01] * 4 + [0.44],
+    "candidates": [{"digit": 4, "probability": 0.48}, {"digit": 9, "probability": 0.44}],
+    "number": None, "reasons": ["4 or 9"], "model_input": seen_one(),
+    "digits": [read_digit(4, [60, 20, 141, 111], "uncertain", 0.48)],
+})  # fmt: skip
+NOT_A_DIGIT = answered({
+    "status": "not_a_digit", "digit": None, "confidence": None,
+    "probabilities": [0.1] * 10, "candidates": [], "number": None,
+    "reasons": ["ink covers 49% of the image"], "model_input": seen_one(),
+    "digits": [read_digit(3, [5, 5, 195, 115], "not_a_digit", 0.1)],
+})  # fmt: skip
 
 
 def stub(page, path: str, replies: list[tuple[int, dict]]) -> list[str]:
@@ -443,5 +484,82 @@ def test_the_rollout_gallery_draws_each_disagreement(
         assert "candidate: version 2 (shadow" in page.locator("#state").inner_text()
         assert "95.0% of 40" in page.locator("#figures tbody").inner_text()
         assert refused == []  # no CDN: everything from the gateway
+    finally:
+        page.close()
+
+
+def box_pixels(page) -> int:
+    """Coloured pixels on the overlay that draws the digits' boxes over the pad."""
+    return page.locator("#boxes").evaluate(
+        "c => Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data)"
+        ".filter((v, i) => i % 4 === 3 && v > 0).length"
+    )
+
+
+def painted_at(page, x: float, y: float) -> bool:
+    """Whether the overlay has paint within 2 px of (x, y), in the pad's pixels."""
+    return page.locator("#boxes").evaluate(
+        """(c, [x, y]) => {
+          const data = c.getContext("2d").getImageData(x - 2, y - 2, 5, 5).data;
+          return data.some((v, i) => i % 4 === 3 && v > 0);
+        }""",
+        [x, y],
+    )
+
+
+@pytest.mark.parametrize(
+    ("reply", "verdict", "headline"),
+    [(NUMBER, "Number: 2026", "2026"), (UNCERTAIN, "Uncertain: 4 or 9", "4"),
+     (NOT_A_DIGIT, "Not a digit", "?"), (answer(7), "Digit: 7", "7")],
+    ids=["number", "uncertain", "not_a_digit", "digit"],
+)  # fmt: skip
+def test_the_answer_says_what_it_is(
+    browser, lone_gateway: GatewayProcess, tmp_path: Path, reply: dict, verdict: str,
+    headline: str,
+) -> None:  # fmt: skip
+    page = open_page(browser, lone_gateway, DESKTOP)
+    try:
+        stub(page, "/predict", [(200, reply)])
+        page.set_input_files("#file", str(digit_file(tmp_path)))
+        page.wait_for_selector(f"#verdict:has-text('{verdict}')")
+        page.screenshot(path=str(tmp_path / f"{verdict.split(':')[0]}.png"))
+        assert page.locator("#digit").inner_text() == headline
+        prediction = reply["predictions"][0]
+        reasons = page.locator("#reasons")
+        if prediction["status"] == "not_a_digit":
+            assert "ink covers 49% of the image" in reasons.inner_text()
+            assert "Not a digit" in page.locator("#announce").inner_text()
+        else:
+            assert reasons.is_hidden()
+        # One box per digit, where the upload's pixels land on the pad: the 200×120 file is
+        # fitted 280 wide (scale 1.4) and centred (offset 56 from the top).
+        for digit in prediction["digits"]:
+            left, top, right, bottom = digit["box"]
+            assert painted_at(page, left * 1.4, 56 + top * 1.4)
+            assert painted_at(page, right * 1.4, 56 + (top + bottom) / 2 * 1.4)
+        assert not painted_at(page, 275, 5)  # the corner: no box there
+        several = len(prediction["digits"]) > 1
+        eyes = page.locator("#eye-list li")
+        assert eyes.count() == (len(prediction["digits"]) if several else 0)
+        if several:  # each digit's 28×28 input drawn, captioned with the digit read
+            assert eyes.all_inner_texts() == [str(d["digit"]) for d in prediction["digits"]]
+            assert page.locator("#seen").is_hidden()
+        one_digit = prediction["status"] in ("digit", "uncertain")
+        assert page.locator("#feedback").is_hidden() != one_digit  # feedback: one digit only
+    finally:
+        page.close()
+
+
+def test_a_new_stroke_clears_the_boxes(
+    browser, lone_gateway: GatewayProcess, tmp_path: Path
+) -> None:
+    page = open_page(browser, lone_gateway, DESKTOP)
+    try:
+        stub(page, "/predict", [(200, NUMBER)])
+        page.set_input_files("#file", str(digit_file(tmp_path)))
+        page.wait_for_selector("#verdict:has-text('Number: 2026')")
+        assert box_pixels(page) > 100
+        page.locator("#clear").click()
+        assert box_pixels(page) == 0 and page.locator("#verdict").inner_text().strip() == ""
     finally:
         page.close()

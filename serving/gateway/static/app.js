@@ -1,9 +1,11 @@
-// The drawing page: pointer strokes (or an image file) sent to POST /predict; the status line
-// follows GET /readyz.
+// The drawing page: pointer strokes (or an image file) sent to POST /predict; the answer says
+// what it is (a digit, uncertain, a number, not a digit), with each digit's box drawn over the
+// pad and each digit as the model saw it; the status line follows GET /readyz.
 "use strict";
 
 const pad = document.getElementById("pad");
 const ctx = pad.getContext("2d");
+const boxes = document.getElementById("boxes").getContext("2d");
 const seen = document.getElementById("seen").getContext("2d");
 const fileInput = document.getElementById("file");
 const STROKE_WIDTH = 18;
@@ -16,6 +18,11 @@ let drawing = false;
 let timer = null;
 let latest = 0; // the request whose answer may be shown; bumped by each stroke, clear, request
 let statusTimer = null;
+// Where the upload sits on the pad: its pixels times `scale`, plus the offset. A drawing is
+// the pad itself; a file is fitted into it (showOnPad).
+const AS_DRAWN = { scale: 1, x: 0, y: 0 };
+let padView = AS_DRAWN;
+const BOX_COLOURS = { digit: "#2f6fde", uncertain: "#c77700", not_a_digit: "#b3261e" };
 
 function clearPad() {
   ctx.fillStyle = "#fff";
@@ -33,6 +40,8 @@ function point(event) {
 pad.addEventListener("pointerdown", (event) => {
   drawing = true;
   latest += 1; // an answer still on its way is for the digit before this stroke
+  padView = AS_DRAWN; // strokes over a shown file: the upload is the pad from now on
+  clearBoxes();
   pad.setPointerCapture(event.pointerId);
   const [x, y] = point(event);
   ctx.beginPath();
@@ -62,6 +71,7 @@ document.getElementById("clear").addEventListener("click", () => {
   latest += 1;
   clearTimeout(timer);
   clearPad();
+  padView = AS_DRAWN;
   showError(null);
   showResult(null);
 });
@@ -83,19 +93,24 @@ pad.addEventListener("drop", (event) => {
   if (event.dataTransfer.files.length) predictFile(event.dataTransfer.files[0]);
 });
 
-function predictFile(file) {
-  showOnPad(file);
+async function predictFile(file) {
+  latest += 1; // an answer on its way is for what the pad showed before
+  await showOnPad(file); // first, so that the answer's boxes land on the file
   predict(file, file.name || "upload");
 }
 
-// The file as the browser sees it, fitted on the pad; the gateway gets the file itself.
+// The file as the browser sees it (EXIF orientation applied, as the gateway's boxes are),
+// fitted on the pad; the gateway gets the file itself.
 async function showOnPad(file) {
   clearPad();
+  clearBoxes();
+  padView = AS_DRAWN;
   try {
     const image = await createImageBitmap(file);
     const scale = Math.min(pad.width / image.width, pad.height / image.height);
     const [width, height] = [image.width * scale, image.height * scale];
-    ctx.drawImage(image, (pad.width - width) / 2, (pad.height - height) / 2, width, height);
+    padView = { scale, x: (pad.width - width) / 2, y: (pad.height - height) / 2 };
+    ctx.drawImage(image, padView.x, padView.y, width, height);
     image.close();
   } catch (error) {
     // Not an image this browser decodes: the gateway's answer says what is wrong with it.
@@ -137,22 +152,111 @@ function showError(message) {
   if (message) showResult(null);
 }
 
+// What the answer is, in words: "Digit: 7", "Uncertain: 4 or 9", "Number: 2026", "Not a digit".
+function verdict(prediction) {
+  const status = prediction.status || "digit"; // a gateway from before statuses
+  if (status === "number") return `Number: ${prediction.number}`;
+  if (status === "not_a_digit") return "Not a digit";
+  if (status === "uncertain") {
+    const [first, second] = prediction.candidates;
+    return `Uncertain: ${first.digit} or ${second.digit}`;
+  }
+  return `Digit: ${prediction.digit}`;
+}
+
+function headline(prediction) {
+  if (prediction.status === "number") return prediction.number;
+  if (prediction.status === "not_a_digit") return "?";
+  return String(prediction.digit);
+}
+
+function confidenceText(prediction) {
+  const percent = (p) => `${(p * 100).toFixed(1)}%`;
+  if (prediction.status === "uncertain") {
+    return prediction.candidates.map((c) => `${c.digit}: ${percent(c.probability)}`).join(" · ");
+  }
+  if (prediction.status === "number") {
+    return prediction.digits.map((d) => `${d.digit}: ${percent(d.confidence)}`).join(" · ");
+  }
+  return prediction.confidence == null ? "" : `${percent(prediction.confidence)} confident`;
+}
+
 function showResult(body) {
   const prediction = body ? body.predictions[0] : null;
-  const confidence = prediction ? `${(prediction.confidence * 100).toFixed(1)}% confident` : "";
-  document.getElementById("digit").textContent = prediction ? prediction.digit : "–";
+  const big = document.getElementById("digit");
+  big.textContent = prediction ? headline(prediction) : "–";
+  big.classList.toggle("long", big.textContent.length > 3);
+  big.dataset.status = prediction ? prediction.status || "digit" : "";
+  const said = prediction ? verdict(prediction) : "";
+  const confidence = prediction ? confidenceText(prediction) : "";
+  document.getElementById("verdict").textContent = said || "\u00a0";
   document.getElementById("confidence").textContent = confidence || "\u00a0";
-  document.getElementById("announce").textContent = prediction
-    ? `Prediction: ${prediction.digit}, ${confidence}`
-    : "";
+  const reasons = prediction && prediction.status !== "uncertain" ? prediction.reasons || [] : [];
+  const reasonBox = document.getElementById("reasons");
+  reasonBox.hidden = !reasons.length;
+  reasonBox.textContent = reasons.length ? `Why: ${reasons.join("; ")}.` : "";
+  document.getElementById("announce").textContent = !prediction
+    ? ""
+    : prediction.status === "digit" || !prediction.status
+      ? `Prediction: ${prediction.digit}, ${confidence}`
+      : `${said}${reasons.length ? `: ${reasons.join("; ")}` : ""}`;
   document.getElementById("model").textContent = body
     ? `model ${body.model_name} · version ${body.model_version} · ` +
       `preprocess ${body.timings.preprocess_ms.toFixed(1)} ms · ` +
       `inference ${body.timings.inference_ms.toFixed(1)} ms`
     : "\u00a0";
-  drawBars(prediction ? prediction.probabilities : Array(10).fill(0), prediction && prediction.digit);
+  const probabilities = prediction && prediction.probabilities;
+  drawBars(probabilities || Array(10).fill(0), probabilities ? prediction.digit : null);
+  document.getElementById("bars").hidden = Boolean(prediction && !probabilities); // a number
   drawModelInput(prediction ? prediction.model_input : null);
+  drawDigits(prediction ? prediction.digits || [] : []);
   showFeedback(body); // feedback.js
+}
+
+function clearBoxes() {
+  boxes.clearRect(0, 0, pad.width, pad.height);
+}
+
+// Each digit's box, from the upload's pixels to the pad's, labelled with the digit read.
+function drawBoxes(digits) {
+  clearBoxes();
+  boxes.lineWidth = 2;
+  boxes.font = "bold 14px system-ui, sans-serif";
+  boxes.textBaseline = "bottom";
+  for (const digit of digits) {
+    const [left, top, right, bottom] = digit.box;
+    const x = padView.x + left * padView.scale;
+    const y = padView.y + top * padView.scale;
+    const [width, height] = [(right - left) * padView.scale, (bottom - top) * padView.scale];
+    boxes.strokeStyle = boxes.fillStyle = BOX_COLOURS[digit.status] || BOX_COLOURS.digit;
+    boxes.strokeRect(x, y, width, height);
+    const label = digit.status === "not_a_digit" ? "?" : String(digit.digit);
+    boxes.fillText(label, x + 2, y > 16 ? y - 2 : y + 16);
+  }
+}
+
+// Several digits: each box over the pad, and each digit as the model saw it, side by side.
+// One digit: its box only; the large view above shows its input.
+function drawDigits(digits) {
+  drawBoxes(digits);
+  const several = digits.length > 1;
+  document.getElementById("seen-one").hidden = several;
+  document.getElementById("eyes").hidden = !several;
+  document.getElementById("eye-list").replaceChildren(
+    ...(several ? digits : []).map((digit, index) => {
+      const item = document.createElement("li");
+      item.dataset.status = digit.status;
+      const canvas = document.createElement("canvas");
+      canvas.width = canvas.height = 56;
+      canvas.setAttribute("aria-label", `digit ${index + 1} as the model saw it`);
+      drawPixels(canvas.getContext("2d"), digit.model_input, 56);
+      const caption = document.createElement("span");
+      caption.textContent = digit.status === "not_a_digit" ? "?" : String(digit.digit);
+      caption.title = `${digit.status}, ${(digit.confidence * 100).toFixed(1)}%`;
+      item.append(canvas, caption);
+      return item;
+    }),
+  );
 }
 
 function drawBars(probabilities, top) {
@@ -172,10 +276,15 @@ function drawBars(probabilities, top) {
 }
 
 function drawModelInput(pixels) {
-  seen.fillStyle = "#000";
-  seen.fillRect(0, 0, 112, 112);
+  drawPixels(seen, pixels, 112);
+}
+
+// A 28×28 model input (0..1, white ink on black) drawn `size` pixels wide, without smoothing.
+function drawPixels(target, pixels, size) {
+  target.fillStyle = "#000";
+  target.fillRect(0, 0, size, size);
   if (!pixels) return;
-  const image = seen.createImageData(28, 28);
+  const image = target.createImageData(28, 28);
   pixels.flat().forEach((value, i) => {
     const level = Math.round(value * 255);
     image.data.set([level, level, level, 255], i * 4);
@@ -183,8 +292,8 @@ function drawModelInput(pixels) {
   const small = document.createElement("canvas");
   small.width = small.height = 28;
   small.getContext("2d").putImageData(image, 0, 0);
-  seen.imageSmoothingEnabled = false;
-  seen.drawImage(small, 0, 0, 112, 112);
+  target.imageSmoothingEnabled = false;
+  target.drawImage(small, 0, 0, size, size);
 }
 
 // The status line: ready (and which versions), or which part is down, in words a visitor

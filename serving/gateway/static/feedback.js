@@ -1,15 +1,19 @@
 // "Wrong? It was a …": after an answer, the visitor can say which digit it really was; the
 // report goes to POST /feedback with the answer's request id (the gateway keeps the accuracy).
+// Only a one-digit answer (digit or uncertain) takes it: the gateway refuses the others.
 "use strict";
+
+const ONE_DIGIT = ["digit", "uncertain", undefined]; // undefined: a gateway before statuses
 
 let feedbackFor = null; // the request id of the answer shown
 
 function showFeedback(body) {
   const box = document.getElementById("feedback");
-  feedbackFor = body ? body.request_id : null;
-  box.hidden = !body;
+  const oneDigit = body && ONE_DIGIT.includes(body.predictions[0].status);
+  feedbackFor = oneDigit ? body.request_id : null;
+  box.hidden = !oneDigit;
   document.getElementById("feedback-result").textContent = "";
-  const shown = body ? body.predictions[0].digit : null;
+  const shown = oneDigit ? body.predictions[0].digit : null;
   document.getElementById("feedback-digits").replaceChildren(
     ...Array.from({ length: 10 }, (_, digit) => {
       const button = document.createElement("button");
