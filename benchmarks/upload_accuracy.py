@@ -90,6 +90,8 @@ def reader_api() -> tuple[Callable[[bytes], Read], Callable[[Read, np.ndarray], 
         try:
             reading = read(data)
         except ImageError:
+            reading = None
+        if reading is None or not reading.digits:  # refused (a blank is a 422) or nothing read
             return Read(np.zeros((0, 28, 28), np.float32), None)
         inputs = np.stack([np.asarray(d.image).reshape(28, 28) for d in reading.digits])
         return Read(inputs.astype(np.float32), reading)

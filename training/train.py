@@ -79,7 +79,8 @@ def fit(model: keras.Model, data: MnistData, config: TrainConfig) -> keras.callb
     if config.augment:
         batches = augmented_batches(data.train, config.batch_size, config.epochs, config.seed)
         steps = -(-len(data.train) // config.batch_size)
-        return model.fit(batches, steps_per_epoch=steps, **common)
+        # shuffle=False: the batches come shuffled, by their own seeded generator.
+        return model.fit(batches, steps_per_epoch=steps, shuffle=False, **common)
     train = to_model_input(data.train.images)
     return model.fit(train, data.train.labels, batch_size=config.batch_size, **common)
 

@@ -1,0 +1,93 @@
+"""The issue's accuracy goal per upload style, with a model: the 500 bundled validation digits
+(never trained on) in each style of client/styles.py, preprocessed by the contract and
+classified by the `published_model` SavedModel in this process, against the same digits as
+plain PNGs.
+
+Styles that meet the goal on main are held to it (within 1 point of plain PNGs: 5 digits of
+500). The others are held to a floor 3 points under what main gave with the fixture's 2-epoch
+CNN, so that a regression fails while the goal is still ahead; move a style into MEETS_GOAL
+when it gets there.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from client.styles import DIGIT_STYLES, render
+from contract.digits import load_bundled
+from contract.preprocessing import ImageError, preprocess
+
+pytestmark = pytest.mark.slow
+
+GOAL_DIGITS = 5  # 1 point of 500
+MEETS_GOAL = {
+    "plain",
+    "paper",
+    "canvas",
+    "photo",
+    "transparent",
+    "phone_gradient",
+    "phone_noisy",
+    "phone_small",
+    "lined",
+    "squared",
+    "coloured_ink",
+    "scan",
+    "scan_bilevel",
+    "upscaled",
+    "downscaled",
+}
+# Correct digits (of 500) for the styles still short of the goal, or on its edge: what main
+# gave with the fixture's model (phone 480, phone_shadow 474, phone_blurry 478, pen_thick
+# 461, pen_thin 480; plain 485), minus 3 points.
+FLOORS = {"phone": 465, "phone_shadow": 459, "phone_blurry": 463, "pen_thick": 446, "pen_thin": 465}
+
+
+@pytest.fixture(scope="module")
+def classify(published_model: Path):
+    import tensorflow as tf
+
+    serving_fn = tf.saved_model.load(str(published_model / "1")).signatures["serving_default"]
+
+    def run(images: np.ndarray) -> np.ndarray:
+        batch = tf.constant(images[..., np.newaxis].astype(np.float32))
+        return serving_fn(images=batch)["probabilities"].numpy().argmax(axis=1)
+
+    return run
+
+
+def correct(style: str, classify) -> int:
+    digits = load_bundled()
+    rng = np.random.default_rng(0)
+    inputs = []
+    for image in digits.images:
+        try:
+            inputs.append(preprocess(render(image, style, rng)))
+        except ImageError:
+            inputs.append(np.zeros((28, 28), np.float32))  # nothing found: wrong
+    return int((classify(np.stack(inputs)) == digits.labels).sum())
+
+
+@pytest.fixture(scope="module")
+def plain(classify) -> int:
+    return correct("plain", classify)
+
+
+def test_every_style_is_either_held_to_the_goal_or_to_a_floor() -> None:
+    assert MEETS_GOAL.isdisjoint(FLOORS)
+    assert MEETS_GOAL | set(FLOORS) == set(DIGIT_STYLES)
+
+
+@pytest.mark.parametrize("style", sorted(MEETS_GOAL - {"plain"}))
+def test_style_within_a_point_of_plain_pngs(classify, plain: int, style: str) -> None:
+    measured = correct(style, classify)
+    assert plain - measured <= GOAL_DIGITS, f"{style}: {measured}/500 vs plain {plain}/500"
+
+
+@pytest.mark.parametrize("style", sorted(FLOORS))
+def test_style_keeps_its_floor(classify, style: str) -> None:
+    measured = correct(style, classify)
+    assert measured >= FLOORS[style], f"{style}: {measured}/500 (floor {FLOORS[style]})"
