@@ -1,7 +1,9 @@
 """`python -m client grpc IMG ...`: straight to TF Serving (or the local model server).
 
-The images go through the contract's preprocessing (the gateway's too), then one `Predict`
-call on the `serving_default` signature carries them all. No gateway, no TensorFlow.
+Each image is read as the digits it shows (contract.reading, as the gateway reads it), one
+`Predict` call on the `serving_default` signature carries every digit of every image, and
+each image is judged (contract.answers): a digit, uncertain, a number or not a digit. No
+gateway, no TensorFlow.
 """
 
 from __future__ import annotations
@@ -15,11 +17,14 @@ from pathlib import Path
 import grpc
 import numpy as np
 
+from client.answers import COLUMNS, as_json, cells
 from client.errors import Unreachable, read_files
 from client.report import format_table
+from contract.answers import Answer, judge
 from contract.model import IMAGE_SHAPE, INPUT_NAME, MODEL_NAME, PROBABILITIES, SERVING_DEFAULT
 from contract.ports import GRPC_PORT
-from contract.preprocessing import ImageError, preprocess
+from contract.preprocessing import ImageError
+from contract.reading import Reading, read
 from serving.tfs_api import predict_pb2
 from serving.tfs_api.stubs import PredictionServiceStub
 from serving.tfs_api.tensors import make_ndarray, make_tensor_proto
@@ -56,32 +61,40 @@ def run(args: argparse.Namespace) -> int:
         return 2
     for (path, _), answer in zip(images, answers, strict=True):
         if isinstance(answer, str):
-            rows.append([str(path), "-", "-", "-", f"error: {answer}"])
+            rows.append([str(path), "-", "-", "-", "-", f"error: {answer}"])
         else:
-            digit, confidence, version = answer
-            rows.append([str(path), str(digit), f"{confidence:.3f}", str(version), ""])
-    print(format_table(["file", "digit", "confidence", "version", ""], rows))
+            judged, version = answer
+            rows.append([str(path), *cells(as_json(judged), version), ""])
+    print(format_table(COLUMNS, rows))
     return 0 if all(not row[-1] for row in rows) else 1
 
 
 async def _predict_all(
     args: argparse.Namespace, images: Sequence[tuple[Path, bytes]]
-) -> list[tuple[int, float, int] | str]:
-    """Preprocess each image (a bad one is reported, not fatal); one Predict for the rest."""
-    pixels: list[np.ndarray | str] = []
+) -> list[tuple[Answer, int] | str]:
+    """Read each image (a bad one is reported, not fatal); one Predict for all the digits."""
+    readings: list[Reading | str] = []
     for _, content in images:
         try:
-            pixels.append(preprocess(content))
+            readings.append(read(content))
         except ImageError as exc:  # not an image, no ink, too many pixels: say which
-            pixels.append(exc.message)
-    good = [p for p in pixels if not isinstance(p, str)]
+            readings.append(exc.message)
+    good = [r for r in readings if not isinstance(r, str)]
     client = PredictClient(args.server, args.model_name, args.timeout)  # in this event loop
     try:
-        predictions = await client.classify(good, args.version, args.label) if good else []
+        digits = [image for reading in good for image in reading.images()[..., 0]]
+        found = await client.probabilities(digits, args.version, args.label) if good else None
     finally:
         await client.close()
-    answers = iter(predictions)
-    return [p if isinstance(p, str) else next(answers) for p in pixels]
+    if found is None:
+        return [r for r in readings if isinstance(r, str)]
+    probabilities, version = found
+    ends = np.cumsum([len(reading.digits) for reading in good])
+    judged = iter(
+        (judge(reading, rows), version)
+        for reading, rows in zip(good, np.split(probabilities, ends[:-1]), strict=True)
+    )
+    return [r if isinstance(r, str) else next(judged) for r in readings]
 
 
 class PredictClient:
@@ -118,14 +131,12 @@ class PredictClient:
                 raise ModelServerUnavailable(self._describe(exc)) from exc
             raise ModelServerError(self._describe(exc)) from exc
 
-    async def classify(
+    async def probabilities(
         self, pixels: Sequence[np.ndarray], version: int | None, label: str | None
-    ) -> list[tuple[int, float, int]]:
-        """(digit, confidence, version) per image."""
+    ) -> tuple[np.ndarray, int]:
+        """float [N, 10] for N images, and the version that answered."""
         response = await self.predict(self.build_request(pixels, version, label))
-        probabilities = make_ndarray(response.outputs[PROBABILITIES])
-        served = response.model_spec.version.value
-        return [(int(p.argmax()), float(p.max()), served) for p in probabilities]
+        return make_ndarray(response.outputs[PROBABILITIES]), response.model_spec.version.value
 
     def _describe(self, exc: grpc.aio.AioRpcError) -> str:
         code = exc.code()

@@ -1,4 +1,8 @@
-"""`python -m client predict IMG ...`: send images to the gateway and print its answers."""
+"""`python -m client predict IMG ...`: send images to the gateway and print its answers.
+
+Each row says what the image is: a digit (with its confidence), `uncertain: 4 or 9`, a
+number (`2026`, each digit's confidence in the status), or `not a digit` with the reasons.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from typing import Any
 
 import httpx
 
+from client.answers import COLUMNS, cells
 from client.errors import Unreachable, read_files
 from client.report import format_table
 from contract.ports import GATEWAY_PORT
@@ -53,14 +58,14 @@ def run(args: argparse.Namespace) -> int:
             except RequestFailed as exc:
                 failed = True
                 answers.append({"file": str(image), "error": str(exc)})
-                rows.append([str(image), "-", "-", "-", f"error: {exc}"])
+                rows.append([str(image), "-", "-", "-", "-", f"error: {exc}"])
                 continue
             answers.append({"file": str(image), **answer})
             rows.append([str(image), *_summary(answer), ""])
     if args.json:
         print(json.dumps(answers, indent=2))
     else:
-        print(format_table(["file", "digit", "confidence", "version", ""], rows))
+        print(format_table(COLUMNS, rows))
     return 1 if failed else 0
 
 
@@ -94,6 +99,4 @@ def error_message(response: httpx.Response) -> str:
 
 
 def _summary(answer: dict[str, Any]) -> list[str]:
-    prediction = answer["predictions"][0]
-    version = str(answer["model_version"])
-    return [str(prediction["digit"]), f"{prediction['confidence']:.3f}", version]
+    return cells(answer["predictions"][0], answer["model_version"])

@@ -22,14 +22,14 @@ def true_label(path: Path) -> int:
 
 
 def recognized(rows: dict[str, list[str]], files: list[Path]) -> int:
-    """How many of the sample `files` the table's digit column got right."""
+    """How many of the sample `files` the table's answer column got right."""
     return sum(rows[path.name][0] == str(true_label(path)) for path in files)
 
 
 def table_rows(output: str) -> dict[str, list[str]]:
-    """The client's table as {file: [digit, confidence, version, note]}."""
+    """The client's table as {file: [answer, confidence, version, status, note]}."""
     rows = {}
     for line in output.splitlines()[2:]:
         cells = [cell.strip() for cell in line.split(" | ")]
-        rows[Path(cells[0]).name] = [*cells[1:], ""][:4]  # the note column may be absent
+        rows[Path(cells[0]).name] = [*cells[1:], ""][:5]  # the note column may be absent
     return rows

@@ -19,6 +19,9 @@ def test_grpc_predicts_without_the_gateway(model_server: Any, samples: list[Path
     rows = table_rows(result.stdout)
     assert recognized(rows, samples) >= 18
     assert {row[2] for row in rows.values()} == {"1"}
+    kinds = ("digit", "uncertain: ", "number (", "not a digit: ")  # judged as the gateway does
+    assert all(row[3].startswith(kinds) for row in rows.values()), rows
+    assert sum(row[3] == "digit" for row in rows.values()) >= 15
 
 
 @pytest.mark.integration
@@ -28,7 +31,7 @@ def test_grpc_reports_bad_images_and_unknown_versions(
     result = run_client("grpc", "--server", model_server.grpc_target, str(text), str(samples[2]))
     assert result.returncode == 1
     rows = table_rows(result.stdout)
-    assert rows["notes.png"][3].startswith("error:") and rows[samples[2].name][0].isdigit()
+    assert rows["notes.png"][4].startswith("error:") and rows[samples[2].name][0].isdigit()
     missing = run_client(
         "grpc", "--server", model_server.grpc_target, "--version", "99", str(samples[2])
     )

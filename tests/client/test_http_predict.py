@@ -7,9 +7,13 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
 
+from client.http_predict import _summary
+from client.styles import render_number
+from contract.digits import load_bundled
 from processes.ports import free_port
 from tests.client.helpers import recognized, run_client, table_rows
 
@@ -24,7 +28,9 @@ def test_predict_prints_the_digit_and_version_of_each_image(
     assert set(rows) == {path.name for path in samples}
     assert recognized(rows, samples) >= 18  # samples output is recognized, in both styles
     assert {row[2] for row in rows.values()} == {"1"}  # the version that answered
-    assert all(0.0 < float(row[1]) <= 1.0 for row in rows.values())
+    one_digit = [row for row in rows.values() if row[3] == "digit" or row[3].startswith("unc")]
+    assert len(one_digit) >= 18  # each row says what the image is
+    assert all(0.0 < float(row[1]) <= 1.0 for row in one_digit)
 
 
 @pytest.mark.integration
@@ -49,9 +55,9 @@ def test_predict_reports_each_refused_image_and_goes_on(
     result = run_client("predict", "--url", gateway.url, str(text), str(blank), str(samples[7]))
     assert result.returncode == 1
     rows = table_rows(result.stdout)
-    assert rows["notes.png"][3].startswith("error: gateway answered 415")
-    assert rows["blank.png"][3].startswith("error: gateway answered 422")
-    assert "ink" in rows["blank.png"][3]  # the gateway's own message is shown
+    assert rows["notes.png"][4].startswith("error: gateway answered 415")
+    assert rows["blank.png"][4].startswith("error: gateway answered 422")
+    assert "ink" in rows["blank.png"][4]  # the gateway's own message is shown
     assert rows[samples[7].name][0].isdigit()  # the good image still gets its answer
 
 
@@ -69,3 +75,57 @@ def test_predict_when_the_gateway_is_down_says_so(samples: list[Path]) -> None:
     assert f"cannot reach the gateway at {url}" in result.stderr
     assert "make demo" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.integration
+def test_predict_prints_a_number_and_marks_for_what_they_are(gateway: Any, tmp_path: Path) -> None:
+    rng = np.random.default_rng(12)
+    split = load_bundled()
+    number = tmp_path / "number.png"
+    number.write_bytes(render_number([split.images[0], split.images[100]], "number_paper", rng))
+    marks = tmp_path / "marks.png"
+    page = Image.new("L", (240, 240), 255)
+    for x, y in rng.uniform(10, 220, (30, 2)):  # dots all over: many marks, no digit
+        ImageDraw.Draw(page).ellipse([x, y, x + 6, y + 6], fill=0)
+    page.save(marks)
+    result = run_client("predict", "--url", gateway.url, str(number), str(marks))
+    rows = table_rows(result.stdout)
+    answer, confidence, _, status, _ = rows["number.png"]
+    assert status.startswith(f"number ({answer[0]}:") and len(answer) == 2, rows
+    assert confidence == "-"
+    assert rows["marks.png"][3].startswith("not a digit: "), rows
+
+
+def gateway_answer(prediction: dict[str, Any]) -> dict[str, Any]:
+    return {"model_version": 4, "predictions": [prediction]}
+
+
+def read(digit: int, confidence: float) -> dict[str, Any]:
+    return {"digit": digit, "confidence": confidence, "status": "digit"}
+
+
+@pytest.mark.parametrize(
+    ("prediction", "row"),
+    [
+        ({"status": "digit", "digit": 7, "confidence": 0.9931}, ["7", "0.993", "4", "digit"]),
+        (
+            {"status": "uncertain", "digit": 4, "confidence": 0.48,
+             "candidates": [{"digit": 4, "probability": 0.48}, {"digit": 9, "probability": 0.44}]},
+            ["4", "0.480", "4", "uncertain: 4 or 9 (0.440)"],
+        ),
+        (
+            {"status": "number", "number": "26", "digits": [read(2, 0.97), read(6, 0.991)]},
+            ["26", "-", "4", "number (2:0.97 6:0.99)"],
+        ),
+        (
+            {"status": "not_a_digit", "reasons": ["ink covers 49% of the image", "3 marks"]},
+            ["-", "-", "4", "not a digit: ink covers 49% of the image; 3 marks"],
+        ),
+        ({"digit": 3, "confidence": 0.5}, ["3", "0.500", "4", "digit"]),  # before statuses
+    ],
+    ids=["digit", "uncertain", "number", "not_a_digit", "no_status"],
+)  # fmt: skip
+def test_each_status_is_printed_with_what_it_gives(
+    prediction: dict[str, Any], row: list[str]
+) -> None:
+    assert _summary(gateway_answer(prediction)) == row

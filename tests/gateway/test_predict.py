@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from serving.gateway.main import create_app
+from serving.gateway.schemas import PredictionResponse
 from serving.gateway.settings import Settings
 from tests.fixtures.images import encode
 from tests.gateway.drawings import number_page, scattered_marks, scribble
@@ -215,3 +216,13 @@ def test_answers_are_counted_by_status_and_version(client: TestClient, digit_png
     assert client.post("/predict", files=files).status_code == 200
     after = {s: metric(client, "gateway_answers_total", status=s, **labels) for s in before}
     assert {s: after[s] - before[s] for s in before} == {"digit": 1, "number": 1, "not_a_digit": 1}
+
+
+def test_docs_show_a_valid_answer_of_each_status(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()
+    answers = schema["paths"]["/predict"]["post"]["responses"]["200"]["content"]
+    examples = answers["application/json"]["examples"]
+    assert set(examples) == {"digit", "uncertain", "number", "not_a_digit"}
+    for status, shown in examples.items():
+        answer = PredictionResponse.model_validate(shown["value"])  # what a client parses
+        assert answer.predictions[0].status == status

@@ -1,4 +1,8 @@
-"""POST /predict: images in, digits out (routed by the rollout when one is managed)."""
+"""POST /predict: images in, answers out (routed by the rollout when one is managed).
+
+Each image's answer says what it is: a digit, uncertain between two, a number read digit by
+digit (each with its box), or not a digit; inference.py builds it.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from serving.gateway.api.deps import (
     RequestId,
     RolloutRoute,
 )
+from serving.gateway.api.examples import EXAMPLES
 from serving.gateway.inference import run_prediction
 from serving.gateway.rollout import Route
 from serving.gateway.schemas import ErrorResponse, PredictionResponse
@@ -42,12 +47,14 @@ REQUEST_BODY: dict[str, Any] = {
         "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
     },
 }
+
+
 ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorResponse, "description": description}
     for status, description in {
         404: "unknown version or label",
         408: "the body did not arrive within GATEWAY_BODY_TIMEOUT_SECONDS",
-        413: "upload, pixel, decoded-size or image-count limit exceeded",
+        413: "upload, pixel, decoded-size, image-count or digit-count limit exceeded",
         415: "not an image, or a format not accepted",
         422: "no image, corrupt image, blank image, bad parameters, or X-Client-ID too long",
         502: "the model server rejected the gateway's request",
@@ -60,9 +67,12 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 @router.post(
     "/predict",
     response_model=PredictionResponse,
-    responses=ERRORS,
+    responses={
+        200: {"content": {"application/json": {"examples": EXAMPLES}}},
+        **ERRORS,
+    },
     openapi_extra={"requestBody": REQUEST_BODY},
-    summary="Recognize the digit in one or more images",
+    summary="Read the digit, the number, or no digit, in one or more images",
 )
 async def predict(
     request: Request,
@@ -77,6 +87,16 @@ async def predict(
     ] = False,
 ) -> PredictionResponse:
     """PNG, JPEG, GIF, BMP, WebP or TIFF; any size up to the limits; either polarity.
+
+    Each image's answer has a `status`: `digit` (one digit, clearly: `digit`, `confidence`),
+    `uncertain` (one digit, the top two close: both in `candidates`), `number` (several
+    digits in a row: `number`, e.g. "2026"), or `not_a_digit` (a scribble, a letter, noise,
+    a photo of something else: `reasons`). `digits` gives every digit read, left to right,
+    with its box in the upload's pixels; `?include_input=true` adds each one's 28×28 input.
+    `digit`, `confidence` and `candidates` are null or empty unless the answer is one digit;
+    `probabilities` and `model_input` are given when the image shows one shape. A blank image
+    is a 422. All digits of all images go to the model server in one Predict: at most
+    GATEWAY_MAX_DIGITS per request (413 beyond).
 
     Example: `curl -F file=@digit.png http://localhost:8000/predict`, or
     `curl -H 'Content-Type: image/png' --data-binary @digit.png http://localhost:8000/predict`.
