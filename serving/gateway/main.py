@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from contract import preprocessing
+from serving.gateway import pool
 from serving.gateway.access_log import configure_logging
 from serving.gateway.api.handlers import install_error_handlers
 from serving.gateway.api.routes import (
@@ -29,8 +29,9 @@ from serving.gateway.settings import Settings, get_settings
 
 DESCRIPTION = """Handwritten-digit recognition in front of TensorFlow Serving.
 
-POST an image (any size, dark or light ink) to `/predict`; the gateway preprocesses it the
-way MNIST was made and asks the model server over gRPC. Draw a digit at `/`.
+POST an image (any size, dark or light ink) to `/predict`; the gateway reads the digits it
+shows (each made an MNIST field), asks the model server over gRPC, and answers what the image
+is: a digit, uncertain between two, a number, or not a digit. Draw a digit at `/`.
 """
 
 
@@ -43,7 +44,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        preprocessing.warm_up()
+        pool.warm_up()
         app.state.preprocessing = Preprocessing.from_settings(settings)
         # One channel per worker, opened and closed with the app (never at import time).
         app.state.predictor = predictor or GrpcPredictor(
