@@ -1,8 +1,9 @@
 """Which of a page's components make the digit, or the digits of a number, left to right.
 
-- `main_cluster`: the largest component and every component within NEAR × its height of
-  what is gathered so far (chained, so the digits of a number come together); what lies
-  further away (a speck, a mark in a corner, a shadow's edge) is left out.
+- `main_cluster`: the seed (a large component near the middle, made of strokes: what a photo
+  is aimed at) and every component near what is gathered so far (chained, so the digits of
+  a number come together); what lies further away (a speck, a mark in a corner, a shadow's
+  edge) is left out.
 - `digit_groups`: the cluster cut into digits. Components overlapping in columns are pieces
   of one digit (a 5's flag, a 7's bar, a broken stroke); a group wider than any one digit
   (SPLIT_ASPECT × its height) is several touching digits, cut where the column profile of
@@ -12,16 +13,20 @@
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
 
 from contract.components import Component, Runs, summarise
 
-# Gaps, in heights of the largest component, across which components join the cluster: a
-# number's digits are written up to about half a digit's height apart (NEAR); a small piece
-# (under PIECE_AREA of the largest) must be closer to count (NEAR_PIECE), a speck further
-# away is not the digit's.
+# Gaps, in heights of the seed component, across which components join the cluster: a
+# number's digits are written side by side up to about half a digit's height apart (NEAR,
+# along the row); above or below, and for a small piece (under PIECE_AREA of the seed), only
+# NEAR_PIECE: a mark further away is not the digit's.
 NEAR = 0.75
+SEED_AREA = 0.2  # of the largest component's area: the candidates for the digit's seed
+SOLID_FILL = 0.8  # of its box: a blot, a sticker, a shadow's patch
+SOLID_PENALTY = 0.3
 NEAR_PIECE = 0.25
 PIECE_AREA = 0.1
 SMALL_GROUP = (
@@ -53,20 +58,44 @@ def bounds(group: Group) -> tuple[int, int, int, int]:
     )
 
 
-def main_cluster(components: list[Component]) -> Group:
-    """The largest component and those chained to it (NEAR, NEAR_PIECE)."""
-    largest = components[0]
-    cluster, rest = [largest], components[1:]
+def centrality(component: Component, shape: tuple[int, int]) -> float:
+    """1 at the page's centre, 0 at its corners."""
+    row, col = component.centre
+    half_height, half_width = shape[0] / 2, shape[1] / 2
+    distance = math.hypot((row - half_height) / half_height, (col - half_width) / half_width)
+    return max(0.0, 1.0 - distance / math.sqrt(2))
 
-    def reach(c: Component) -> float:
+
+def seed(components: list[Component], shape: tuple[int, int]) -> Component:
+    """The component a digit is most likely to be: large, near where the photo is aimed (the
+    middle), made of strokes rather than a solid blot."""
+
+    def score(c: Component) -> float:
+        solid = c.area > SOLID_FILL * c.height * c.width
+        return c.area * (0.5 + centrality(c, shape)) * (SOLID_PENALTY if solid else 1.0)
+
+    candidates = [c for c in components if c.area >= SEED_AREA * components[0].area]
+    return max(candidates, key=score)
+
+
+def main_cluster(components: list[Component], shape: tuple[int, int]) -> Group:
+    """The seed component and those chained to it (NEAR, NEAR_PIECE); `shape` is the mask's."""
+    largest = seed(components, shape)
+    cluster = [largest]
+    rest = [c for c in components if c is not largest]
+
+    def joins(box: tuple[int, int, int, int], c: Component) -> bool:
+        rows = max(0, c.top - box[2], box[0] - c.bottom)
+        cols = max(0, c.left - box[3], box[1] - c.right)
         small = c.area < PIECE_AREA * largest.area
-        return (NEAR_PIECE if small else NEAR) * largest.height
+        across = (NEAR_PIECE if small else NEAR) * largest.height  # along the row
+        return cols <= across and rows <= NEAR_PIECE * largest.height
 
     grown = True
     while grown and rest:
         box = bounds(cluster)
-        near = [c for c in rest if gap(box, c) <= reach(c)]
-        rest = [c for c in rest if gap(box, c) > reach(c)]
+        near = [c for c in rest if joins(box, c)]
+        rest = [c for c in rest if not joins(box, c)]
         cluster += near
         grown = bool(near)
     return cluster

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from contract.components import Component, find_components
+from contract.components import Component, find_components, paint
 from contract.filters import dilate, erode, median_filter, resize, shrink_to
 from contract.image_errors import NoInk
 
@@ -45,7 +45,8 @@ MIN_CONTRAST = 40.0  # grey levels (of 255) between paper and ink, else "no ink"
 NOISE_FLOOR_SIGMAS = 3.0  # ink values below this many noise std devs are paper
 MAX_NOISE_FLOOR = 0.3
 MASK_NOISE_SIGMAS = 4.0  # the mask's threshold: at least this many noise std devs ...
-MASK_PEAK_FRACTION = 0.3  # ... and at least this fraction of the ink's peak
+MASK_PEAK_FRACTION = 0.3  # ... and at least this fraction of the ink's peak, somewhere
+MASK_LOW_FRACTION = 0.2  # where it reaches that, the mask extends down to this fraction
 INK_CORE_PERCENTILE = 90.0  # of the ink inside the mask: the level scaled to 1
 LINE_COVERAGE = 0.85  # a row (column) inked along this fraction of its length is a paper line
 SPECK_FRACTION = 0.01  # components under this fraction of the largest one are specks
@@ -82,13 +83,11 @@ def analyse(gray: np.ndarray) -> Page:
     paper = paper_level(oriented)
     contrast = np.maximum(255.0 - paper, 1.0)
     ink = (oriented - paper) / contrast  # unclipped: the paper's noise is centred on 0
-    check_contrast(ink, contrast)
     ink, lines = subtract_lines(ink)
     sigma = noise_sigma(ink)
     coarse, scale = shrink_to(ink, ANALYSIS_SIDE)
-    threshold = max(MASK_NOISE_SIGMAS * noise_sigma(coarse), MASK_PEAK_FRACTION * coarse.max())
-    mask = coarse > threshold
-    components = drop_specks(find_components(mask))
+    check_contrast(coarse, contrast)
+    mask, components = ink_mask(coarse)
     if not components:
         raise NoInk("no digit found: only isolated specks of ink")
     core = ink_core(ink, mask, scale)
@@ -124,8 +123,9 @@ def paper_level(oriented: np.ndarray) -> np.ndarray | float:
     return resize(smooth, *oriented.shape)
 
 
-def check_contrast(ink: np.ndarray, contrast: np.ndarray | float) -> None:
-    peak = float(np.percentile(ink * contrast, 100.0 - POLARITY_PERCENTILE))
+def check_contrast(coarse: np.ndarray, contrast: np.ndarray | float) -> None:
+    """The ink's peak, box-averaged (noise is not ink), in grey levels over the paper."""
+    peak = float(coarse.max()) * float(np.median(contrast))
     if peak < MIN_CONTRAST:
         raise NoInk(
             f"no digit found: the image is blank (ink contrast {peak:.0f} of 255, "
@@ -152,6 +152,25 @@ def subtract_lines(ink: np.ndarray) -> tuple[np.ndarray, int]:
             removal = np.where(ruled, level, 0.0).astype(np.float32)
             ink = ink - (removal[:, None] if axis == 1 else removal[None, :])
     return ink, lines
+
+
+def ink_mask(coarse: np.ndarray) -> tuple[np.ndarray, list[Component]]:
+    """Hysteresis: components over the low threshold that reach the high one somewhere (a
+    thin, faint digit stays whole beside a bold mark), specks dropped."""
+    noise = MASK_NOISE_SIGMAS * noise_sigma(coarse)
+    peak = float(coarse.max())
+    mask = coarse > max(noise, MASK_LOW_FRACTION * peak)
+    strong = coarse > max(noise, MASK_PEAK_FRACTION * peak)
+    components = [c for c in drop_specks(find_components(mask)) if reaches(c, strong)]
+    return paint(mask.shape, components), components
+
+
+def reaches(component: Component, strong: np.ndarray) -> bool:
+    runs = component.runs
+    return any(
+        strong[row, start:end].any()
+        for row, start, end in zip(runs.rows, runs.starts, runs.ends, strict=True)
+    )
 
 
 def drop_specks(components: list[Component]) -> list[Component]:

@@ -236,7 +236,7 @@ def preprocess_array(gray: np.ndarray) -> np.ndarray:
 
 def digit_field(page: Page) -> np.ndarray:
     """The page's digit (its main cluster of components) as the model's field."""
-    components = page.components if page.small else main_cluster(page.components)
+    components = page.components if page.small else main_cluster(page.components, page.mask.shape)
     ink, _ = cut(page, components)
     return to_field(ink, resample=page.ink.shape != (FIELD_SIZE, FIELD_SIZE))
 

@@ -103,7 +103,7 @@ def read_array(gray: np.ndarray, size: tuple[int, int] | None = None) -> Reading
     page = analyse(gray)
     width, height = size or (gray.shape[1], gray.shape[0])
     factors = (width / gray.shape[1], height / gray.shape[0])
-    cluster = page.components if page.small else main_cluster(page.components)
+    cluster = page.components if page.small else main_cluster(page.components, page.mask.shape)
     groups = [cluster] if page.small else digit_groups(cluster)
     digits = tuple(read_digit(page, group, factors) for group in groups)
     return Reading(
