@@ -54,6 +54,7 @@ BUILT_SERVICES = ("model-init", "gateway")
 DEBIAN_PACKAGES = "python3,python3-venv,python-is-python3,ca-certificates"
 HOST_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
 NO_ENGINE = 4
+PROFILES = {"trainer": "train", "rollout": "rollout"}  # docker-compose.yml's on-demand services
 
 
 class SmokeError(Exception):
@@ -84,6 +85,13 @@ class Stack:
             command += ["-f", str(REPO / name)]
         env = {**os.environ, "MNIST_GATEWAY_PORT": str(self.port)}
         return run([*command, *args], timeout=timeout, check=check, env=env)
+
+    def run_service(self, service: str, *options: str, args: list[str], timeout: float) -> str:
+        """`compose run --rm` of a one-off service; its profile named, as podman-compose
+        (unlike Docker Compose) does not enable the profile of the service it runs."""
+        profile = ["--profile", PROFILES[service]] if service in PROFILES else []
+        return self.compose(*profile, "run", "--rm", "-T", *options, service, *args,
+                            timeout=timeout)  # fmt: skip
 
     @property
     def url(self) -> str:
@@ -345,7 +353,7 @@ def images_of(stack: Stack) -> list[str]:
 def train(stack: Stack, service: str, args: list[str], env: dict[str, str]) -> None:
     options = [f"{k}={v}" for k, v in env.items()]
     flags = [flag for option in options for flag in ("-e", option)]
-    stack.compose("run", "--rm", "-T", *flags, service, *args, timeout=3600)
+    stack.run_service(service, *flags, args=args, timeout=3600)
 
 
 def start(stack: Stack, what: str) -> None:
@@ -401,14 +409,14 @@ def healthy(container: str) -> bool:
 
 
 def rollout(stack: Stack, *args: str) -> str:
-    output = stack.compose("run", "--rm", "-T", "rollout", *args, timeout=900)
+    output = stack.run_service("rollout", args=list(args), timeout=900)
     log("    " + "\n    ".join(output.strip().splitlines()[-6:]))
     return output
 
 
 def in_volumes(stack: Stack, tool: str, path: str) -> str:
     """`ls` or `cat` of a path in the stack's volumes, through the rollout service's mounts."""
-    return stack.compose("run", "--rm", "-T", "--entrypoint", tool, "rollout", path, timeout=300)
+    return stack.run_service("rollout", "--entrypoint", tool, args=[path], timeout=300)
 
 
 def smoke(stack: Stack, args: argparse.Namespace) -> None:
