@@ -57,6 +57,7 @@ BORDER_FRACTION = 0.05  # small pages: outer band whose median is the background
 POLARITY_SIDE = 20
 POLARITY_WINDOW = 13
 POLARITY_PERCENTILE = 0.05  # the ink's extreme: a percentile, so lone hot pixels do not vote
+NOISE_SAMPLE = 128  # the noise is measured on about this many rows and columns
 MAD_TO_SIGMA = 1.4826  # a normal distribution's std dev from its median absolute deviation
 
 
@@ -83,8 +84,8 @@ def analyse(gray: np.ndarray) -> Page:
     paper = paper_level(oriented)
     contrast = np.maximum(255.0 - paper, 1.0)
     ink = (oriented - paper) / contrast  # unclipped: the paper's noise is centred on 0
-    ink, lines = subtract_lines(ink)
     sigma = noise_sigma(ink)
+    ink, lines = subtract_lines(ink, sigma)
     coarse, scale = shrink_to(ink, ANALYSIS_SIDE)
     check_contrast(coarse, contrast)
     mask, components = ink_mask(coarse)
@@ -135,18 +136,27 @@ def check_contrast(coarse: np.ndarray, contrast: np.ndarray | float) -> None:
 
 def noise_sigma(values: np.ndarray) -> float:
     """The paper's noise: the median absolute deviation of all values (the ink is a minority)."""
-    sample = values[:: max(1, values.shape[0] // 256), :: max(1, values.shape[1] // 256)]
+    step = max(1, values.shape[0] // NOISE_SAMPLE, values.shape[1] // NOISE_SAMPLE)
+    sample = values[::step, ::step]
     centre = float(np.median(sample))
     return MAD_TO_SIGMA * float(np.median(np.abs(sample - centre)))
 
 
-def subtract_lines(ink: np.ndarray) -> tuple[np.ndarray, int]:
+def subtract_lines(ink: np.ndarray, sigma: float) -> tuple[np.ndarray, int]:
     """Remove ruled or squared paper's lines: a row (column) inked along LINE_COVERAGE of its
-    length has that common level subtracted; a digit crossing it keeps what is above it."""
+    length has that common level subtracted; a digit crossing it keeps what is above it.
+    The levels come from a copy box-averaged along the lines (a line stays whole, noise
+    averages out, and a percentile of 256 values per row is cheap)."""
     lines = 0
+    height, width = ink.shape
     for axis in (1, 0):
-        level = np.percentile(ink, 100 * (1 - LINE_COVERAGE), axis=axis)
-        ruled = level > max(4 * noise_sigma(ink), 0.05)
+        along = (
+            (height, min(width, ANALYSIS_SIDE))
+            if axis == 1
+            else (min(height, ANALYSIS_SIDE), width)
+        )
+        level = np.percentile(resize(ink, *along), 100 * (1 - LINE_COVERAGE), axis=axis)
+        ruled = level > max(4 * sigma, 0.05)
         if ruled.any():
             lines += int(np.count_nonzero(np.diff(np.concatenate([[0], ruled])) == 1))
             removal = np.where(ruled, level, 0.0).astype(np.float32)

@@ -1,0 +1,105 @@
+"""What preprocessing costs per upload, by size: CPU time of `preprocess` (one digit) and
+`read` (the digits of a number) in this process, against a 28×28 PNG in the same run.
+
+    python benchmarks/preprocess_cost.py                # --repeat 20, results in .run/bench/
+
+The uploads are phone-photo-like pages made here from a bundled MNIST digit: dark ink on
+unevenly lit paper with sensor noise, the digit a fifth of the page's height, saved as JPEG
+(quality 90) at 640×480, 3 MP (2048×1536) and 12 MP (4000×3000), and a 12 MP PNG (no
+reduced-scale JPEG decode). Each figure is the median of --repeat runs of one thread.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))
+
+from benchmarks.output import add_output, progress, write_json  # noqa: E402
+from contract.digits import load_bundled  # noqa: E402
+from contract.preprocessing import preprocess  # noqa: E402
+from contract.reading import read  # noqa: E402
+
+SIZES = {  # name: (width, height, format)
+    "28×28 PNG": (28, 28, "PNG"),
+    "640×480 JPEG": (640, 480, "JPEG"),
+    "3 MP JPEG": (2048, 1536, "JPEG"),
+    "12 MP JPEG": (4000, 3000, "JPEG"),
+    "12 MP PNG": (4000, 3000, "PNG"),
+}
+BASELINE = "28×28 PNG"
+
+
+def photo(digit: np.ndarray, width: int, height: int) -> Image.Image:
+    """The digit, a fifth of the height, dark on unevenly lit, noisy paper."""
+    if (width, height) == (28, 28):
+        return Image.fromarray(digit)
+    side = height // 5
+    ink = np.asarray(Image.fromarray(digit).resize((side, side), Image.Resampling.BICUBIC))
+    page = np.full((height, width), 235.0, dtype=np.float32)
+    top, left = (height - side) // 2, (width - side) // 2
+    page[top : top + side, left : left + side] -= ink / 255.0 * 210.0
+    page *= np.linspace(1.0, 0.6, width, dtype=np.float32)[np.newaxis, :]
+    page += np.random.default_rng(0).normal(0.0, 4.0, page.shape).astype(np.float32)
+    return Image.fromarray(np.clip(page, 0, 255).astype(np.uint8))
+
+
+def encoded(image: Image.Image, fmt: str) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format=fmt, **({"quality": 90} if fmt == "JPEG" else {}))
+    return buffer.getvalue()
+
+
+def median_ms(function: Callable[[bytes], object], data: bytes, repeat: int) -> float:
+    function(data)  # warm: imports, caches
+    times = []
+    for _ in range(repeat):
+        start = time.process_time()
+        function(data)
+        times.append(time.process_time() - start)
+    return 1000 * float(np.median(times))
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=20, help="runs per size (median)")
+    add_output(parser, "preprocess_cost")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    digit = load_bundled().images[0]
+    results: dict[str, dict[str, float]] = {}
+    for name, (width, height, fmt) in SIZES.items():
+        progress(f"{name}: {args.repeat} runs ...")
+        data = encoded(photo(digit, width, height), fmt)
+        results[name] = {
+            "bytes": len(data),
+            "preprocess_ms": median_ms(preprocess, data, args.repeat),
+            "read_ms": median_ms(read, data, args.repeat),
+        }
+    base = results[BASELINE]
+    ratio = "× 28×28"
+    print(f"{'upload':<14} {'KB':>7} {'preprocess ms':>14} {ratio:>8} {'read ms':>8} {ratio:>8}")
+    for name, row in results.items():
+        print(
+            f"{name:<14} {row['bytes'] / 1024:>7.0f} {row['preprocess_ms']:>14.2f} "
+            f"{row['preprocess_ms'] / base['preprocess_ms']:>8.0f} {row['read_ms']:>8.2f} "
+            f"{row['read_ms'] / base['read_ms']:>8.0f}"
+        )
+    write_json(args.output, {"repeat": args.repeat, "baseline": BASELINE, "sizes": results})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

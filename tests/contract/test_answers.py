@@ -1,0 +1,153 @@
+"""The judge: statuses from the model's probabilities and the ink's shape, without a model
+(probabilities are written here), and on real images for the shape side."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from contract import answers
+from contract.answers import DIGIT, NOT_A_DIGIT, NUMBER, UNCERTAIN, judge
+from contract.preprocessing import NoInk
+from contract.reading import ReadDigit, Reading, Shape, read
+from tests.contract import pages
+from tests.fixtures.images import encode
+
+# The median styled digit's shape (see the constants' comment in contract/answers.py).
+TYPICAL = Shape(
+    parts=1, ink=0.14, stroke=2.5, length=2.4, fill=0.49, aspect=0.8, mnist_distance=0.36
+)
+
+
+def reading(*shapes: Shape, ink_cover: float = 0.05, strays: int = 0) -> Reading:
+    digits = tuple(
+        ReadDigit(np.zeros((28, 28, 1), np.float32), (40 * i, 0, 40 * i + 30, 40), shape)
+        for i, shape in enumerate(shapes)
+    )
+    return Reading(digits, (40 * len(shapes), 40), strays, ink_cover, 0.01, 0)
+
+
+def confident(digit: int, p: float = 0.98) -> np.ndarray:
+    row = np.full(10, (1 - p) / 9)
+    row[digit] = p
+    return row
+
+
+def test_a_clear_digit() -> None:
+    answer = judge(reading(TYPICAL), confident(7)[np.newaxis])
+    assert answer.status == DIGIT and answer.digit == 7
+    assert answer.confidence == pytest.approx(0.98)
+    assert answer.number is None
+
+
+def test_close_top_two_is_uncertain_with_both() -> None:
+    row = np.array([0, 0, 0, 0, 0.48, 0, 0, 0, 0, 0.44]) + 0.008
+    answer = judge(reading(TYPICAL), row[np.newaxis])
+    assert answer.status == UNCERTAIN
+    assert [d for d, _ in answer.candidates] == [4, 9]
+
+
+def test_a_digit_odd_in_one_way_is_still_a_digit() -> None:
+    wide = dataclasses.replace(TYPICAL, mnist_distance=answers.SIGN_DISTANCE + 0.05)
+    assert judge(reading(wide), confident(2)[np.newaxis]).status == DIGIT
+
+
+def test_odd_in_three_ways_is_not_a_digit_even_when_the_model_is_sure() -> None:
+    scribble = dataclasses.replace(
+        TYPICAL,
+        mnist_distance=answers.SIGN_DISTANCE + 0.02,
+        length=answers.SIGN_LENGTH + 0.5,
+        ink=answers.SIGN_FIELD_INK + 0.03,
+    )
+    answer = judge(reading(scribble), confident(8)[np.newaxis])
+    assert answer.status == NOT_A_DIGIT
+    assert answer.digit is None and len(answer.reasons) >= 3
+
+
+def test_a_model_that_sees_nothing_is_not_a_digit() -> None:
+    flat = np.full(10, 0.1)
+    answer = judge(reading(TYPICAL), flat[np.newaxis])
+    assert answer.status == NOT_A_DIGIT
+    assert any("no digit" in reason for reason in answer.reasons)
+
+
+def test_ink_all_over_the_page_is_not_a_digit() -> None:
+    answer = judge(reading(TYPICAL, ink_cover=0.5), confident(3)[np.newaxis])
+    assert answer.status == NOT_A_DIGIT
+    assert "50%" in answer.reasons[0]
+
+
+def test_several_digits_are_a_number() -> None:
+    rows = np.stack([confident(2), confident(0), confident(2), confident(6)])
+    answer = judge(reading(*[TYPICAL] * 4), rows)
+    assert answer.status == NUMBER and answer.number == "2026"
+    assert [d.box[0] for d in answer.digits] == [0, 40, 80, 120]
+    assert all(d.status == DIGIT for d in answer.digits)
+
+
+def test_an_uncertain_digit_in_a_number_keeps_its_own_status() -> None:
+    unsure = np.array([0.05, 0.5, 0, 0, 0, 0, 0, 0.45, 0, 0])
+    answer = judge(reading(TYPICAL, TYPICAL), np.stack([confident(4), unsure]))
+    assert answer.status == NUMBER and answer.number == "41"
+    assert [d.status for d in answer.digits] == [DIGIT, UNCERTAIN]
+
+
+def test_mostly_non_digits_in_a_row_is_not_a_number() -> None:
+    flat = np.full(10, 0.1)
+    answer = judge(reading(TYPICAL, TYPICAL, TYPICAL), np.stack([confident(1), flat, flat]))
+    assert answer.status == NOT_A_DIGIT
+
+
+def test_rows_must_match_the_digits() -> None:
+    with pytest.raises(ValueError, match="2 rows of probabilities for 1 digits"):
+        judge(reading(TYPICAL), np.stack([confident(1), confident(2)]))
+
+
+# --- the shape side on real images: the model is assumed sure (the worst case) ---------------
+
+
+def judged_with_a_sure_model(data: bytes) -> str:
+    result = read(data)
+    rows = np.stack([confident(8) for _ in result.digits])
+    return judge(result, rows).status
+
+
+def scribble(seed: int) -> bytes:
+    rng = np.random.default_rng(seed)
+    sheet = Image.new("L", (240, 240), 240)
+    draw = ImageDraw.Draw(sheet)
+    for _ in range(3):
+        turns = np.cumsum(rng.normal(0, 0.5, 120))
+        xs = 120 + np.cumsum(6 * np.cos(turns))
+        ys = 120 + np.cumsum(6 * np.sin(turns))
+        xs = 40 + (xs - xs.min()) / max(np.ptp(xs), 1) * 160
+        ys = 40 + (ys - ys.min()) / max(np.ptp(ys), 1) * 160
+        draw.line(list(zip(xs.tolist(), ys.tolist(), strict=True)), fill=20, width=6)
+    return encode(sheet)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_dense_scribble_is_not_a_digit(seed: int) -> None:
+    assert judged_with_a_sure_model(scribble(seed)) == NOT_A_DIGIT
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_noise_is_no_digit(seed: int) -> None:
+    noise = np.random.default_rng(seed).integers(0, 256, (200, 200), dtype=np.uint8)
+    try:
+        status = judged_with_a_sure_model(encode(noise))
+    except NoInk:  # no component stands out of the noise: no digit found, a 422
+        return
+    assert status == NOT_A_DIGIT
+
+
+@pytest.mark.parametrize("index", range(0, 40, 4))
+def test_real_digits_are_not_flagged_by_their_shape(index: int) -> None:
+    digit, _ = pages.bundled(index)
+    photo = pages.noisy(
+        pages.on_paper(pages.place(pages.ink_of(digit, 140), (300, 400), (80, 130))), 5.0
+    )
+    assert judged_with_a_sure_model(encode(pages.as_uint8(photo))) in (DIGIT, UNCERTAIN)
