@@ -219,6 +219,7 @@ def _states(before: RolloutState, after: RolloutState) -> dict[str, object]:
     return {
         "stable": after.stable,
         "candidate": before.candidate if after.candidate is None else after.candidate,
+        "percent_before": before.percent,
         "percent": after.percent,
         "generation": after.generation,
     }

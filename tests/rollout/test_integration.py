@@ -5,6 +5,7 @@ an operator runs them (`python -m serving.rollout`, a subprocess each).
 - canary 20% (its share measured by `model_version` in the answers) → promote: 0 failures;
 - canary → restarts of the model server and the gateway (split and labels survive) →
   rollback: 0 failures;
+- a candidate that fails to load: exit 2, unloaded, nothing else changed;
 - a nearly random candidate under `watch`: rolled back automatically (exit 3), time printed.
 """
 
@@ -105,14 +106,14 @@ class Managed:
         return self.config_path.parent / STATE_FILE
 
     def rollout(
-        self, server: ModelServerProcess, gateway: GatewayProcess, *args: str
+        self, server: ModelServerProcess, gateway: GatewayProcess | None, *args: str
     ) -> subprocess.CompletedProcess[str]:
         command = rollout_command(
             self.config_path,
             self.models,
             *args,
             model_server=server.grpc_target,
-            gateway=gateway.url,
+            gateway=gateway.url if gateway is not None else "",
         )
         env = {**os.environ, **QUIET_TF}
         return subprocess.run(
@@ -233,6 +234,23 @@ def test_split_and_labels_survive_restarts_then_rollback_fails_no_request(
         assert load.failures() == []
         print(f"requests: {len(load.answers)}, failed: {len(load.failures())}")
     assert "versions: 2" not in managed.config_path.read_text()
+
+
+def test_a_candidate_that_fails_to_load_is_refused_and_unloaded(managed: Managed) -> None:
+    broken = managed.models / "2"
+    broken.mkdir()
+    (broken / "saved_model.pb").write_bytes(b"not a SavedModel")
+    flags = [*managed_flags(managed.config_path, managed.models), "--max_num_load_retries=0"]
+    before = managed.state_path.read_text()
+    with running_model_server(None, *flags) as server:
+        refused = managed.rollout(server, None, "canary", "2", "--percent", "10")
+        assert refused.returncode == 2
+        assert refused.stderr.startswith("error: version 2 failed to load: ")
+        assert refused.stderr.count("\n") == 1, refused.stderr
+        status = managed.rollout(server, None, "status")
+    assert managed.state_path.read_text() == before
+    assert "versions: 2" not in managed.config_path.read_text()
+    assert "model server" in status.stdout and "1 AVAILABLE" in status.stdout, status.stdout
 
 
 @pytest.fixture(scope="module")
