@@ -33,3 +33,8 @@ def table_rows(output: str) -> dict[str, list[str]]:
         cells = [cell.strip() for cell in line.split(" | ")]
         rows[Path(cells[0]).name] = [*cells[1:], ""][:5]  # the note column may be absent
     return rows
+
+
+def statuses(output: str) -> list[str]:
+    """The status column, a row per file (table_rows keeps one row per file name)."""
+    return [line.split(" | ")[4].strip() for line in output.splitlines()[2:]]
