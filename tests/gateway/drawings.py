@@ -47,12 +47,16 @@ def number_page(labels: list[int]) -> Drawn:
     return Drawn(encode(255 - ink), placed, (width, ink.shape[0]))
 
 
-def scribble(seed: int = 0, size: int = 160) -> bytes:
-    """A thick pen run back and forth at random: ink over much of the page."""
+def scribble(seed: int = 0, size: int = 200, turns: int = 20) -> bytes:
+    """A pen run back and forth over the middle of the page, as one crosses something out:
+    strokes far longer than any digit's."""
     rng = np.random.default_rng(seed)
     image = Image.new("L", (size, size), 255)
-    points = [(float(x), float(y)) for x, y in rng.uniform(10, size - 10, (40, 2))]
-    ImageDraw.Draw(image).line(points, fill=0, width=9, joint="curve")
+    low, high = size * 0.25, size * 0.75
+    ys = np.linspace(low, high, turns) + rng.normal(0, 2, turns)
+    xs = np.where(np.arange(turns) % 2 == 0, low, high) + rng.normal(0, 4, turns)
+    points = [(float(x), float(y)) for x, y in zip(xs, ys, strict=True)]
+    ImageDraw.Draw(image).line(points, fill=0, width=4, joint="curve")
     return encode(image)
 
 
