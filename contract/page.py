@@ -2,15 +2,17 @@
 
 Two images come out of it, on purpose different:
 
-- `ink`, float32 0..1 at the work size: what the model will see, soft. The lighting is
-  flattened (the paper's own brightness, estimated by a grey opening of a coarse copy, is
-  divided out, so a shadow or a gradient does not look like ink), paper lines that cross
-  the whole page are subtracted, and a floor at a few standard deviations of the sensor noise
-  is cut to 0. The ink's core (a high percentile inside the mask) is scaled to 1.
-- `mask`, boolean at ANALYSIS_SIDE: where the ink is, for finding the digits. It is a
-  threshold of a box-averaged copy (noise averages out) at the larger of a multiple of the
-  noise and a fraction of the ink's peak; its 8-connected components, specks dropped, are
-  `components`, largest first.
+- `ink`, float32 0..1 at the work size: what the model will see, soft. The polarity is the
+  extreme that stands out of the paper; uneven light is flattened (the paper's brightness,
+  a grey opening of a coarse copy, is divided out, so a shadow or a gradient does not look
+  like ink; on evenly lit paper one level, so a thick pen's blot is not taken for paper);
+  paper lines that cross the whole page are subtracted; a floor at a few standard
+  deviations of the sensor noise is cut to 0; the ink's core (a high percentile inside the
+  mask) is scaled to 1.
+- `mask`, boolean at ANALYSIS_SIDE: where the ink is, for finding the digits. A box-averaged
+  copy (noise averages out) is thresholded by hysteresis: components over a low threshold
+  that reach a high one (each the larger of a multiple of the noise and a fraction of the
+  ink's peak); specks dropped, they are `components`, largest first.
 
 Pages with a side under SMALL_SIDE (MNIST's own 28×28 digits, icons) skip the analysis:
 their ink is normalised against the border's median as MNIST was, and the mask is the ink
