@@ -282,15 +282,23 @@ def test_the_answer_is_on_screen_without_scrolling(
         page.close()
 
 
+SIX_DIGITS = answered({**NUMBER["predictions"][0], "number": "202612",
+    "digits": [read_digit(d, [5 + 30 * i, 30, 30 + 30 * i, 90])
+               for i, d in enumerate([2, 0, 2, 6, 1, 2])]})  # fmt: skip
+
+
+@pytest.mark.parametrize(("reply", "shown"), [(answer(4), "4"), (SIX_DIGITS, "202612")])
 def test_nothing_overflows_at_320_pixels(
-    browser, lone_gateway: GatewayProcess, tmp_path: Path
+    browser, lone_gateway: GatewayProcess, tmp_path: Path, reply: dict, shown: str
 ) -> None:
     page = open_page(browser, lone_gateway, NARROWEST)
     try:
-        stub(page, "/predict", [(200, answer(4))])
+        stub(page, "/predict", [(200, reply)])
         page.set_input_files("#file", str(digit_file(tmp_path)))
-        page.wait_for_selector("#digit:has-text('4')")
-        page.screenshot(path=str(tmp_path / "narrowest.png"), full_page=True)
+        page.wait_for_selector(f"#digit:has-text('{shown}')")
+        page.screenshot(path=str(tmp_path / f"narrowest-{shown}.png"), full_page=True)
+        panel = page.locator("#eyes").bounding_box() if len(shown) > 1 else None
+        assert panel is None or panel["x"] + panel["width"] <= NARROWEST["width"]
         box = layout(page)
         assert box["scrollWidth"] <= NARROWEST["width"]
         assert box["left"] >= 0 and box["right"] <= NARROWEST["width"]
