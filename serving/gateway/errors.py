@@ -29,7 +29,7 @@
     │                                       _MAX_REQUEST_DECODED_BYTES (from the headers)
     ├── UnsupportedImage               415  not an image, or a format we do not accept
     ├── CorruptImage                   422  truncated or damaged image data
-    └── NoInk                          422  a blank image: nothing to recognize
+    └── NoInk                          422  a blank image, or ink where no digit is found
 
 Every error body is {"error": {"code": ..., "message": ...}}; messages name the limit or
 the cause, never internals: an upstream error's `detail` (the model server's address, its

@@ -28,7 +28,7 @@ import numpy as np
 from PIL import Image
 
 from contract import preprocessing
-from contract.preprocessing import ImageTooLarge, decoded_size, open_checked
+from contract.preprocessing import ImageTooLarge, NoInk, decoded_size, open_checked
 from contract.reading import Reading, read_array, read_opened
 from serving.gateway.errors import Overloaded, TooManyDigits
 from serving.gateway.settings import Settings
@@ -91,6 +91,7 @@ class Preprocessing:
         done = await self.light.run(self._if_light, images)
         if isinstance(done, Costly):
             done = await self.heavy.run(read_all, done.images)
+        check_found(done)
         self.check_digits(done)
         return done
 
@@ -121,6 +122,14 @@ class Preprocessing:
     def close(self) -> None:
         self.light.close()
         self.heavy.close()
+
+
+def check_found(readings: Sequence[Reading]) -> None:
+    """A reading without digits (ink, but nothing shaped or placed as one) is answered as a
+    blank image is, rather than sent as zero rows."""
+    for index, reading in enumerate(readings):
+        if not reading.digits:
+            raise NoInk(f"no digit found in image {index + 1} of the request")
 
 
 @dataclass(frozen=True)

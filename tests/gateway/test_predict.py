@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
+from contract.reading import Reading
+from serving.gateway import pool
 from serving.gateway.main import create_app
 from serving.gateway.schemas import PredictionResponse
 from serving.gateway.settings import Settings
@@ -189,6 +191,19 @@ def test_a_blank_image_is_422(client: TestClient) -> None:
     response = post_png(client, encode(np.full((60, 80), 255, np.uint8)))
     assert response.status_code == 422
     assert error_of(response)["code"] == "no_ink"
+
+
+def test_ink_without_any_digit_is_422_as_a_blank(
+    client: TestClient, digit_png: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    nothing = Reading(digits=(), size=(28, 28), strays=3, ink_cover=0.01, noise=0.0, lines=0)
+    monkeypatch.setattr(pool, "read_opened", lambda image: nothing)
+    response = post_png(client, digit_png)
+    assert response.status_code == 422
+    assert error_of(response) == {
+        "code": "no_ink",
+        "message": "no digit found in image 1 of the request",
+    }
 
 
 def test_digits_beyond_the_limit_are_413_naming_it(
