@@ -25,6 +25,7 @@ unless --output says where. The exit status is 1 when a measured goal is missed.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 import zlib
@@ -373,7 +374,11 @@ def main(argv: list[str] | None = None) -> int:
         document = measure_all(target, args, images, labels, raw)
     document["seconds"] = round(time.perf_counter() - started, 1)
     document["jobs"] = args.jobs
-    print(f"\n{document['seconds']:.0f} s with {args.jobs} processes")
+    document["load_average_1min"] = round(os.getloadavg()[0], 2)  # others sharing the CPU
+    print(
+        f"\n{document['seconds']:.0f} s with {args.jobs} processes "
+        f"(load average {document['load_average_1min']})"
+    )
     write_json(args.output, document)
     return 1 if document["goals_missed"] else 0
 
