@@ -63,7 +63,7 @@ test: setup
 # docker-compose.yml for real: build, up, predict, publish and roll out version 2, restart,
 # tear down (its own project name and port). scripts/compose_smoke.py says how.
 compose-smoke: setup
-	PATH="$(abspath $(VENV))/bin:$$PATH" $(PY) scripts/compose_smoke.py
+	$(PY) scripts/compose_smoke.py
 
 # Regenerate the TF-free TF Serving messages in serving/tfs_api/ from their .proto files.
 protos: setup
