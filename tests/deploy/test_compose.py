@@ -276,6 +276,7 @@ def test_rollout_services_share_the_config_volume():
     for name in ("rollout-init", "rollout"):
         service = services[name]
         assert service["image"] == gateway_image, "the gateway image runs them (no TensorFlow)"
+        assert service["build"] == services["gateway"]["build"], "built, never pulled"
         assert f"config:{CONTAINER_CONFIG_DIR}" in service["volumes"], name
         assert "models:/models:ro" in service["volumes"], name
         env = service["environment"]
