@@ -53,6 +53,9 @@ SIGN_DISTANCE = 0.6  # contract.likeness.distance of the field
 SIGN_LENGTH = 3.9  # Shape.length: strokes longer than a digit's (a scribble's loops)
 SIGN_FIELD_INK = 0.235  # Shape.ink: a field fuller than a digit's
 SIGN_FILL = 0.8  # Shape.fill: a solid shape rather than strokes
+# Shape.parts: mask components in one digit's columns. A sign only: a fine pen's digit
+# breaks into up to 9 (pen_thin style, the next 150 bundled digits).
+SIGN_PARTS = 4
 # The model hesitates (one sign: the two say the same): its belief spread over more than
 # SIGN_ENTROPY nats (uniform over 10: 2.30), or its top probability under SIGN_TOP.
 SIGN_ENTROPY = 0.6
@@ -64,7 +67,6 @@ SIGNS_FOR_NOT_A_DIGIT = 2
 # --- alone enough: beyond every styled digit but a few in a thousand ---------------------------
 MAX_MNIST_DISTANCE = 0.70  # digits' 99.5th percentile: 0.66
 MIN_TOP = 0.35  # the model recognises no digit at all (digits' 1st percentile: 0.6)
-MAX_PARTS = 6  # mask components in one digit's columns (digits: at most 2)
 MAX_FIELD_INK = 0.30  # a field this full is a tangle or a blot (MNIST's 99.5th pct: 0.25)
 MAX_LENGTH = 4.2  # strokes this long are a scribble's (MNIST's 99.5th percentile: 4.05)
 # --- uncertain ---------------------------------------------------------------------------------
@@ -121,7 +123,7 @@ def judge(reading: Reading, probabilities: np.ndarray) -> Answer:
     if len(digits) == 1:
         return Answer(digits[0].status, digits, digits[0].reasons)
     flagged = [d for d in digits if d.status == NOT_A_DIGIT]
-    if 2 * len(flagged) >= len(digits):
+    if 2 * len(flagged) >= len(digits):  # half the row or more
         return Answer(NOT_A_DIGIT, digits, (f"{len(flagged)} of {len(digits)} marks are no digit",))
     return Answer(NUMBER, digits)
 
@@ -144,6 +146,7 @@ def signs(shape: Shape, top: float, spread: float) -> list[str]:
         (shape.length > SIGN_LENGTH, f"long strokes ({shape.length:.1f} box heights)"),
         (shape.ink > SIGN_FIELD_INK, f"much ink ({shape.ink:.0%} of its field)"),
         (shape.fill > SIGN_FILL, f"solid ({shape.fill:.0%} of its box)"),
+        (shape.parts > SIGN_PARTS, f"{shape.parts} separate pieces"),
         (
             spread > SIGN_ENTROPY or top < SIGN_TOP,
             f"the model hesitates (best {top:.0%}, {spread:.2f} nats)",
@@ -160,7 +163,6 @@ def decisive(shape: Shape, top: float) -> list[str]:
             f"shaped unlike any digit ({shape.mnist_distance:.2f})",
         ),
         (top < MIN_TOP, f"the model sees no digit (best {top:.0%})"),
-        (shape.parts > MAX_PARTS, f"{shape.parts} separate pieces"),
         (shape.ink > MAX_FIELD_INK, f"a tangle or a blot ({shape.ink:.0%} of its field inked)"),
         (shape.length > MAX_LENGTH, f"strokes too long for a digit ({shape.length:.1f})"),
     ]
