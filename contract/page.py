@@ -119,7 +119,9 @@ def paper_level(oriented: np.ndarray) -> np.ndarray | float:
     opening (strokes removed) of a coarse copy."""
     coarse, _ = shrink_to(oriented, BACKGROUND_SIDE)
     opened = dilate(erode(coarse, BACKGROUND_WINDOW), BACKGROUND_WINDOW)
-    level = float(np.median(opened))
+    # One level: the copy's median (unbiased: the opening's minimum sinks into the noise),
+    # unless ink fills so much of the page that the median is ink.
+    level = min(float(np.median(coarse)), float(np.median(opened)) + FLAT_BACKGROUND)
     low, high = np.percentile(opened, (5, 95))
     peak = float(coarse.max())
     if high - low < FLAT_BACKGROUND or high - low > UNEVEN_RANGE * (peak - low):
