@@ -60,9 +60,10 @@ SIGN_PARTS = 4
 # SIGN_ENTROPY nats (uniform over 10: 2.30), or its top probability under SIGN_TOP.
 SIGN_ENTROPY = 0.6
 SIGN_TOP = 0.76
-# Two signs: 0.47% of the styled digits flagged, 0.30% of 3,000 others (the next 150
-# bundled digits, other renders); three: 0.1%, but a third of the scribbles and a twentieth
-# of the letters; two at the styled digits' 97.5th percentiles: 1.13% of the digits.
+# Two signs: 0.47% of the styled digits flagged when chosen, 0.13% of 3,000 others (the
+# next 150 bundled digits in every style, other renders); three: 0.1%, but a third of the
+# scribbles and a twentieth of the letters; two at the styled digits' 97.5th percentiles:
+# 1.13% of the digits.
 SIGNS_FOR_NOT_A_DIGIT = 2
 # --- alone enough: beyond every styled digit but a few in a thousand ---------------------------
 MAX_MNIST_DISTANCE = 0.70  # digits' 99.5th percentile: 0.66
