@@ -43,7 +43,8 @@ SHARE_TOLERANCE = 5.0  # percentage points
 
 @dataclass
 class Answer:
-    at: float
+    sent: float  # when the request left: routing is decided as it arrives, and a request
+    # routed before a change of state may be answered after it
     client: str
     status: int  # 0: no HTTP answer at all
     version: int | None
@@ -76,6 +77,7 @@ class Load:
             while not self._stop.is_set():
                 client_id = f"client-{pick.randrange(CLIENT_IDS)}"
                 png = pick.choice(self._pngs)
+                sent = time.monotonic()
                 try:
                     response = client.post(
                         f"{self.url}/predict",
@@ -83,14 +85,14 @@ class Load:
                         headers={"content-type": "image/png", "x-client-id": client_id},
                     )
                     version = response.json().get("model_version") if response.is_success else None
-                    answer = Answer(time.monotonic(), client_id, response.status_code, version)
+                    answer = Answer(sent, client_id, response.status_code, version)
                 except httpx.HTTPError:
-                    answer = Answer(time.monotonic(), client_id, 0, None)
+                    answer = Answer(sent, client_id, 0, None)
                 self.answers.append(answer)
                 time.sleep(0.005)
 
     def since(self, start: float) -> list[Answer]:
-        return [a for a in self.answers if a.at >= start]
+        return [a for a in self.answers if a.sent >= start]
 
     def failures(self) -> list[Answer]:
         return [a for a in self.answers if a.status != 200]
