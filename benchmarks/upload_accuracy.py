@@ -202,7 +202,8 @@ def gateway_predictions(url: str, files: list[bytes]) -> np.ndarray:
                 response = client.post("/predict", files=multipart)
             except httpx.TransportError as exc:
                 stop(f"the gateway at {url} stopped answering ({type(exc).__name__})", EXIT_DOWN)
-            if response.status_code == 422 and len(batch) > 1:  # one refused file: one by one
+            # One refused file, or more digits read than GATEWAY_MAX_DIGITS: one by one.
+            if response.status_code in (413, 422) and len(batch) > 1:
                 digits += [int(gateway_predictions(url, [data])[0]) for data in batch]
                 continue
             if response.status_code == 422:
@@ -212,7 +213,11 @@ def gateway_predictions(url: str, files: list[bytes]) -> np.ndarray:
                 stop(
                     f"the gateway answered {response.status_code}: {response.text[:200]}", EXIT_DOWN
                 )
-            digits += [int(p["digit"]) for p in response.json()["predictions"]]
+            # A number or not_a_digit has no digit: wrong for a single test digit.
+            digits += [
+                -1 if p["digit"] is None else int(p["digit"])
+                for p in response.json()["predictions"]
+            ]
     return np.array(digits)
 
 
