@@ -28,13 +28,14 @@ def write_saved_model(model: keras.Model, directory: Path) -> None:
     """Write `model` as a SavedModel with the two contract signatures into `directory`.
 
     ExportArchive (rather than a bare tf.Module) also tracks the seed variables of the
-    augmentation and dropout layers, which tf.saved_model.save would otherwise refuse.
+    dropout layers, which tf.saved_model.save would otherwise refuse. (Augmentation is in the
+    training input pipeline, training/augment.py, never in the model.)
     """
     archive = keras.export.ExportArchive()
     archive.track(model)
 
     def serving_default(images: tf.Tensor) -> dict[str, tf.Tensor]:
-        # training=False: in Keras 3 a call without it would run the augmentation layers.
+        # training=False: in Keras 3 a call without it would run the dropout layers.
         probabilities = model(images, training=False)
         classes = tf.argmax(probabilities, axis=1, output_type=tf.int64)
         return {PROBABILITIES: probabilities, CLASSES: classes}
