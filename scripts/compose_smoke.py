@@ -14,7 +14,8 @@ For speed both versions are small models trained on the bundled digits (`--model
 (EXPORT_OPTIONS), so that the quality gate cannot refuse one by chance.
 
 Exit codes: 0 done, 1 a step failed, 4 no container engine can run here (the message says
-why). Standard library only.
+why). Runs with the project's venv (`make compose-smoke`): the digits it sends are the
+contract's bundled ones, as plain PNG files.
 """
 
 from __future__ import annotations
@@ -39,10 +40,12 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))  # the stdlib-only parts of the project, without the venv
+sys.path.insert(0, str(REPO))  # run as a script: the project's packages from the checkout
 
-from digit_pngs import digit_pngs  # noqa: E402  (beside this script)
+import numpy as np  # noqa: E402
 
+from client.styles import render  # noqa: E402
+from contract.digits import load_bundled  # noqa: E402
 from processes.ports import free_port  # noqa: E402
 
 COMPOSE_FILES = ("docker-compose.yml", "docker-compose.cpu.yml")
@@ -284,9 +287,19 @@ def ready(stack: Stack) -> bool:
     return True
 
 
+def sample_digits(count: int = 10) -> tuple[list[bytes], list[int]]:
+    """`count` bundled digits, evenly spaced (the file is sorted by label), as plain PNG
+    files, and their labels."""
+    digits = load_bundled()
+    picked = range(0, len(digits.labels), max(1, len(digits.labels) // count))[:count]
+    rng = np.random.default_rng(0)
+    pngs = [render(digits.images[i], "plain", rng) for i in picked]
+    return pngs, [int(digits.labels[i]) for i in picked]
+
+
 def predict(stack: Stack, query: str = "") -> tuple[int, float]:
     """Real digits through the gateway in one request: (the version that answered, accuracy)."""
-    images, labels = digit_pngs(count=10)
+    images, labels = sample_digits()
     boundary = "mnist-smoke-boundary"
     parts = [
         (

@@ -1,7 +1,7 @@
 """`make compose-smoke` in the suite: the images built from the Dockerfiles, the compose stack
 up, a prediction, a second version published and rolled out, a restart, and the teardown,
 with podman or Docker for real. Skipped only where no container engine can run. The script's
-standard-library helpers (digits as PNG files, the engine probe) are tested without one."""
+helpers (the digits it sends, the engine probe) are tested without one."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from tests.deploy.files import REPO
@@ -32,6 +33,7 @@ def _script_module(name: str) -> Any:
     spec = importlib.util.spec_from_file_location(name, REPO / "scripts" / f"{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # its dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 
@@ -61,15 +63,16 @@ def _smoke(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]
     return subprocess.CompletedProcess(process.args, process.returncode, output, "")
 
 
-def test_bundled_digits_as_png_files_are_the_contract_digits():
-    digits = pytest.importorskip("contract.digits")
-    image = pytest.importorskip("PIL.Image")
-    np = pytest.importorskip("numpy")
-    pngs, labels = _script_module("digit_pngs").digit_pngs(count=10)
-    bundled = digits.load_bundled()
+def test_the_smoke_sends_one_of_each_bundled_digit_as_a_png():
+    from PIL import Image
+
+    from contract.digits import load_bundled
+
+    pngs, labels = _script_module("compose_smoke").sample_digits(count=10)
+    bundled = load_bundled()
     assert sorted(labels) == list(range(10)), "one of each digit"
     for png, label in zip(pngs, labels, strict=True):
-        pixels = np.asarray(image.open(io.BytesIO(png)))
+        pixels = np.asarray(Image.open(io.BytesIO(png)))
         matches = [i for i in range(len(bundled)) if np.array_equal(bundled.images[i], pixels)]
         assert matches and bundled.labels[matches[0]] == label
 
