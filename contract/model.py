@@ -6,11 +6,15 @@ IMAGE_SIDE = 28  # MNIST's images are 28×28, one grey channel
 NUM_CLASSES = 10  # the digits 0..9
 
 # serving_default: images float32 [-1, 28, 28, 1] in 0..1, white digit on black
-#                  -> probabilities float32 [-1, 10], classes int64 [-1]
+#                  -> probabilities float32 [-1, 10], classes int64 [-1],
+#                     digit_score float32 [-1]: how much the input looks like a digit at all,
+#                     0..1 (learned from marks that are no digit; versions exported before
+#                     it lack it, and the gateway then judges without it)
 SERVING_DEFAULT = "serving_default"
 INPUT_NAME = "images"
 PROBABILITIES = "probabilities"
 CLASSES = "classes"
+DIGIT_SCORE = "digit_score"
 IMAGE_SHAPE = (-1, IMAGE_SIDE, IMAGE_SIDE, 1)
 
 # predict_images: images float32 [-1, 784] -> scores float32 [-1, 10], the tensor contract of

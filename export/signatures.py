@@ -1,8 +1,14 @@
 """The SavedModel signatures of the serving contract (DESIGN.md).
 
 serving_default: images float32 [-1, 28, 28, 1] -> probabilities float32 [-1, 10],
-                                                   classes int64 [-1]
+                                                   classes int64 [-1],
+                                                   digit_score float32 [-1]
 predict_images:  images float32 [-1, 784]       -> scores float32 [-1, 10]
+
+The trained model's softmax has one more class than the digits, "no digit"
+(training/models.py). The digits' share of it is digit_score, how much the input looks like
+a digit at all; probabilities and scores are the digits' probabilities given that it is one
+(they sum to 1, as before). A model trained without the extra class exports digit_score 1.
 """
 
 from pathlib import Path
@@ -13,6 +19,7 @@ import tensorflow as tf
 
 from contract.model import (
     CLASSES,
+    DIGIT_SCORE,
     FLAT_IMAGE_SHAPE,
     IMAGE_SHAPE,
     INPUT_NAME,
@@ -34,15 +41,20 @@ def write_saved_model(model: keras.Model, directory: Path) -> None:
     archive = keras.export.ExportArchive()
     archive.track(model)
 
-    def serving_default(images: tf.Tensor) -> dict[str, tf.Tensor]:
+    def digits(images: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        """(the digits' probabilities given a digit [n, 10], digit_score [n])."""
         # training=False: in Keras 3 a call without it would run the dropout layers.
-        probabilities = model(images, training=False)
+        outputs = model(images, training=False)[:, :NUM_CLASSES]
+        score = tf.reduce_sum(outputs, axis=1)
+        return outputs / tf.maximum(score, 1e-12)[:, tf.newaxis], score
+
+    def serving_default(images: tf.Tensor) -> dict[str, tf.Tensor]:
+        probabilities, score = digits(images)
         classes = tf.argmax(probabilities, axis=1, output_type=tf.int64)
-        return {PROBABILITIES: probabilities, CLASSES: classes}
+        return {PROBABILITIES: probabilities, CLASSES: classes, DIGIT_SCORE: score}
 
     def predict_images(images: tf.Tensor) -> dict[str, tf.Tensor]:
-        batch = tf.reshape(images, IMAGE_SHAPE)
-        return {SCORES: model(batch, training=False)}
+        return {SCORES: digits(tf.reshape(images, IMAGE_SHAPE))[0]}
 
     archive.add_endpoint(
         SERVING_DEFAULT,

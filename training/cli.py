@@ -8,7 +8,14 @@ import sys
 from pathlib import Path
 
 from contract.run_dir import LOGS_DIR, RUN_FILE
-from training.config import AUGMENT_DEFAULT, DEFAULTS, MODEL_KINDS, TrainConfig, is_finished
+from training.config import (
+    AUGMENT_DEFAULT,
+    DEFAULTS,
+    MODEL_KINDS,
+    NON_DIGITS_DEFAULT,
+    TrainConfig,
+    is_finished,
+)
 from training.data import DATA_DIR_ENV, DATASETS, DataError, resolve_data_dir
 
 log = logging.getLogger("training")
@@ -38,6 +45,13 @@ def parser() -> argparse.ArgumentParser:
         "scale, shift, blur (default: on for cnn, off for linear and mlp)",
     )
     p.add_argument(
+        "--non-digits",
+        type=int,
+        default=NON_DIGITS_DEFAULT,
+        help="marks that are no digit to draw for the model's 'no digit' class, about half "
+        f"kept (default: {NON_DIGITS_DEFAULT}; 0: none, and digit_score is always near 1)",
+    )
+    p.add_argument(
         "--reuse",
         action="store_true",
         help="if --run-dir already holds a finished run, keep it and exit successfully",
@@ -57,6 +71,7 @@ def config_from(args: argparse.Namespace, p: argparse.ArgumentParser) -> TrainCo
         dataset=args.dataset,
         data_dir=args.data_dir,
         augment=AUGMENT_DEFAULT[args.model] if args.augment is None else args.augment,
+        non_digits=args.non_digits,
     )
     if config.epochs < 1:
         p.error(f"--epochs must be at least 1, got {config.epochs}")
@@ -64,6 +79,8 @@ def config_from(args: argparse.Namespace, p: argparse.ArgumentParser) -> TrainCo
         p.error(f"--batch-size must be at least 1, got {config.batch_size}")
     if not config.learning_rate > 0:
         p.error(f"--learning-rate must be positive, got {config.learning_rate}")
+    if config.non_digits < 0:
+        p.error(f"--non-digits must be non-negative, got {config.non_digits}")
     if config.seed < 0:
         p.error(f"--seed must be non-negative, got {config.seed}")
     if args.data_dir and args.dataset not in ("auto", "dir"):

@@ -28,6 +28,9 @@ DEFAULTS = {
 # Training-time augmentation (training/augment.py) unless --no-augment: on for the CNN
 # (see benchmarks/training.py), off for the linear and dense models, too small to gain.
 AUGMENT_DEFAULT = {"linear": False, "mlp": False, "cnn": True}
+# Marks that are no digit drawn for the extra class (training/non_digits.py); about half are
+# kept, so with the 4,500 subset digits about half the examples are no digit.
+NON_DIGITS_DEFAULT = 9_000
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,7 @@ class TrainConfig:
     dataset: str = "auto"
     data_dir: str | None = None
     augment: bool = False
+    non_digits: int = NON_DIGITS_DEFAULT
 
 
 def is_finished(run_dir: Path) -> bool:

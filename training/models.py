@@ -1,7 +1,10 @@
 """The three models of the workshop practicals, as Keras Sequential models.
 
 Each takes [N, 28, 28, 1] float32 in 0..1 (white digit on black) and ends in a softmax over
-the 10 digits. The layers are named so that a summary and TensorBoard's graph read well.
+the 10 digits and one more class, NO_DIGIT: a mark that is no digit (training/non_digits.py).
+The export turns that into the contract's outputs: the digits' probabilities and how much the
+input looks like a digit at all (export/signatures.py). The layers are named so that a
+summary and TensorBoard's graph read well.
 """
 
 from __future__ import annotations
@@ -9,10 +12,12 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from contract.model import IMAGE_SHAPE, INPUT_NAME, NUM_CLASSES, PROBABILITIES
+from contract.model import IMAGE_SHAPE, INPUT_NAME, NUM_CLASSES
 from training.config import MODEL_KINDS
 
 INPUT_SHAPE = IMAGE_SHAPE[1:]
+NO_DIGIT = NUM_CLASSES  # the label of the extra class
+OUTPUTS = NUM_CLASSES + 1
 
 # mlp: two hidden ReLU layers with dropout.
 MLP_UNITS = (256, 128)
@@ -32,7 +37,7 @@ def build_linear() -> keras.Sequential:
         [
             keras.Input(INPUT_SHAPE, name=INPUT_NAME),
             layers.Flatten(name="flatten"),
-            layers.Dense(NUM_CLASSES, activation="softmax", name=PROBABILITIES),
+            layers.Dense(OUTPUTS, activation="softmax", name="softmax"),
         ],
         name="linear",
     )
@@ -46,7 +51,7 @@ def build_mlp() -> keras.Sequential:
     for index, units in enumerate(MLP_UNITS, start=1):
         model.add(layers.Dense(units, activation="relu", name=f"hidden_{index}"))
         model.add(layers.Dropout(MLP_DROPOUT, name=f"dropout_{index}"))
-    model.add(layers.Dense(NUM_CLASSES, activation="softmax", name=PROBABILITIES))
+    model.add(layers.Dense(OUTPUTS, activation="softmax", name="softmax"))
     return model
 
 
@@ -68,7 +73,7 @@ def build_cnn() -> keras.Sequential:
     model.add(layers.Dropout(CNN_DROPOUT, name="dropout_1"))
     model.add(layers.Dense(DENSE_UNITS, activation="relu", name="dense"))
     model.add(layers.Dropout(CNN_DROPOUT, name="dropout_2"))
-    model.add(layers.Dense(NUM_CLASSES, activation="softmax", name=PROBABILITIES))
+    model.add(layers.Dense(OUTPUTS, activation="softmax", name="softmax"))
     return model
 
 

@@ -42,7 +42,8 @@ from training import report, summaries
 from training.augment import augment
 from training.config import TrainConfig, is_finished
 from training.data import MnistData, Split, load_mnist, resolve_data_dir, to_model_input
-from training.models import build_model
+from training.models import NO_DIGIT, build_model
+from training.non_digits import make_non_digits
 
 log = logging.getLogger(__name__)
 
@@ -111,11 +112,18 @@ def augmented_batches(train: Split, batch_size: int, epochs: int, seed: int) -> 
     ).prefetch(2)
 
 
+def with_non_digits(train: Split, count: int, seed: int) -> Split:
+    """The training digits and, labelled NO_DIGIT, marks that are no digit drawn for them."""
+    marks = make_non_digits(count, train.images, train.labels, seed)
+    labels = np.full(len(marks), NO_DIGIT, dtype=np.int64)
+    return Split(np.concatenate([train.images, marks]), np.concatenate([train.labels, labels]))
+
+
 def evaluate(model: keras.Model, split: Split, name: str, description: str) -> report.Evaluation:
-    probabilities = model.predict(
-        to_model_input(split.images), batch_size=PREDICT_BATCH_SIZE, verbose=0
-    )
-    predictions = np.argmax(probabilities, axis=1).astype(np.int64)
+    outputs = model.predict(to_model_input(split.images), batch_size=PREDICT_BATCH_SIZE, verbose=0)
+    # The most likely digit, as the served classes: the extra "no digit" class is the
+    # export's digit_score, not an answer among the digits.
+    predictions = np.argmax(outputs[:, :NO_DIGIT], axis=1).astype(np.int64)
     return report.Evaluation(split.labels, predictions, name, description)
 
 
@@ -139,7 +147,11 @@ def write_reports(
 
 
 def run_document(
-    config: TrainConfig, data: MnistData, started: datetime, train_seconds: float
+    config: TrainConfig,
+    data: MnistData,
+    non_digits: int,
+    started: datetime,
+    train_seconds: float,
 ) -> dict[str, Any]:
     """The run.json document of the run-directory contract (plus timing and versions)."""
     return {
@@ -150,6 +162,7 @@ def run_document(
             "data_dir": str(config.data_dir) if data.source == "dir" else None,
             "description": data.description,
             "train_size": len(data.train),
+            "non_digits": non_digits,
             "validation_size": len(data.validation),
         },
         "params": {
@@ -160,6 +173,7 @@ def run_document(
             "learning_rate_schedule": "cosine decay to 0",
             "optimizer": "adam",
             "augment": config.augment,
+            "non_digits_drawn": config.non_digits,
         },
         "project_version": project_version(),
         "tensorflow_version": tf.__version__,
@@ -180,11 +194,14 @@ def train(config: TrainConfig) -> dict[str, Any]:
     prepare_run_dir(config.run_dir)
     seed_everything(config.seed)
 
+    train = with_non_digits(data.train, config.non_digits, config.seed)
+    non_digits = len(train) - len(data.train)
+    log.info("non-digits: %d kept of %d drawn", non_digits, config.non_digits)
     model = build_model(config.model)
-    compile_model(model, config, len(data.train))
+    compile_model(model, config, len(train))
     summaries.write_graph(model, config.run_dir / LOGS_DIR)
     clock = time.perf_counter()
-    fit(model, data, config)
+    fit(model, replace(data, train=train), config)
     train_seconds = time.perf_counter() - clock
     model.save(config.run_dir / MODEL_FILE)
 
@@ -193,7 +210,7 @@ def train(config: TrainConfig) -> dict[str, Any]:
     write_reports(config.run_dir, evaluation, split.images, step=config.epochs)
     log.info("%s accuracy: %.2f%% on %d images", name, 100 * evaluation.accuracy, len(split))
 
-    document = run_document(config, data, started, train_seconds)
+    document = run_document(config, data, non_digits, started, train_seconds)
     _write_json(config.run_dir / RUN_FILE, document)
     return document
 

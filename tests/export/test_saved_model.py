@@ -25,6 +25,7 @@ CONTRACT = {
         "outputs": {
             "probabilities": (types_pb2.DT_FLOAT, [-1, 10]),
             "classes": (types_pb2.DT_INT64, [-1]),
+            "digit_score": (types_pb2.DT_FLOAT, [-1]),
         },
     },
     "predict_images": {
@@ -72,20 +73,25 @@ def test_both_signatures_agree_with_the_keras_model(
     version_dir: Path, trained_run: Path, validation_images: tuple[np.ndarray, np.ndarray]
 ) -> None:
     images, labels = validation_images
-    expected = keras.saving.load_model(trained_run / "model.keras")(images, training=False)
-    expected = np.asarray(expected)
+    outputs = keras.saving.load_model(trained_run / "model.keras")(images, training=False)
+    outputs = np.asarray(outputs)  # [n, 11]: the 10 digits and "no digit"
+    digit_score = outputs[:, :10].sum(axis=1)
+    expected = outputs[:, :10] / digit_score[:, np.newaxis]
     loaded = tf.saved_model.load(str(version_dir))
 
     served = loaded.signatures["serving_default"](images=tf.constant(images))
     np.testing.assert_allclose(served["probabilities"].numpy(), expected, atol=1e-5)
+    np.testing.assert_allclose(served["probabilities"].numpy().sum(axis=1), 1, atol=1e-5)
     np.testing.assert_array_equal(served["classes"].numpy(), expected.argmax(axis=1))
     assert served["classes"].dtype == tf.int64
+    np.testing.assert_allclose(served["digit_score"].numpy(), digit_score, atol=1e-5)
 
     flat = tf.constant(images.reshape(COMPARED_IMAGES, 784))
     scores = loaded.signatures["predict_images"](images=flat)["scores"].numpy()
     np.testing.assert_allclose(scores, expected, atol=1e-5)
-    # A sanity floor that an untrained or scrambled export would miss.
+    # Sanity floors that an untrained or scrambled export would miss.
     assert np.mean(expected.argmax(axis=1) == labels) > 0.8
+    assert np.median(digit_score) > 0.5  # real digits look like digits
 
 
 def test_metadata_describes_the_version(version_dir: Path, trained_run: Path) -> None:

@@ -16,11 +16,11 @@ def digits() -> np.ndarray:
 
 
 @pytest.mark.parametrize("kind", MODEL_KINDS)
-def test_model_maps_images_to_ten_probabilities(kind: str, digits: np.ndarray) -> None:
+def test_model_maps_images_to_the_digits_and_no_digit(kind: str, digits: np.ndarray) -> None:
     model = build_model(kind)
     assert model.input_shape == (None, 28, 28, 1)
     probabilities = np.asarray(model(digits, training=False))
-    assert probabilities.shape == (6, 10)
+    assert probabilities.shape == (6, 11)  # the 10 digits, then NO_DIGIT
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
     assert (probabilities >= 0).all()
 
