@@ -52,6 +52,7 @@ from client.styles import (  # noqa: E402
     render_number,
 )
 from contract.digits import DataError, load_test_set  # noqa: E402
+from contract.model import DIGIT_SCORE, PROBABILITIES  # noqa: E402
 from contract.preprocessing import ImageError, preprocess  # noqa: E402
 
 DEFAULT_DATA_DIR = REPO_ROOT.parent / "shared" / "data" / "mnist-test"
@@ -79,7 +80,10 @@ class Read:
     reading: Any
 
 
-def reader_api() -> tuple[Callable[[bytes], Read], Callable[[Read, np.ndarray], Any]] | None:
+Judge = Callable[[Read, np.ndarray, np.ndarray | None], Any]
+
+
+def reader_api() -> tuple[Callable[[bytes], Read], Judge] | None:
     """(read, judge) from contract.reading and contract.answers; None until they land."""
     try:
         from contract.answers import judge  # type: ignore[import-not-found]
@@ -97,8 +101,8 @@ def reader_api() -> tuple[Callable[[bytes], Read], Callable[[Read, np.ndarray], 
         inputs = np.stack([np.asarray(d.image).reshape(28, 28) for d in reading.digits])
         return Read(inputs.astype(np.float32), reading)
 
-    def judge_read(result: Read, probabilities: np.ndarray) -> Any:
-        return None if result.reading is None else judge(result.reading, probabilities)
+    def judge_read(result: Read, probabilities: np.ndarray, scores: np.ndarray | None) -> Any:
+        return None if result.reading is None else judge(result.reading, probabilities, scores)
 
     return read_file, judge_read
 
@@ -171,7 +175,8 @@ def chunks(items: np.ndarray, size: int) -> Iterator[np.ndarray]:
 # --- classifying ------------------------------------------------------------------------------
 
 
-Classifier = Callable[[np.ndarray], np.ndarray]  # inputs [n, 28, 28] -> probabilities [n, 10]
+# inputs [n, 28, 28] -> probabilities [n, 10], and digit_score [n] when the model has it
+Classifier = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray | None]]
 
 
 def saved_model_classifier(model_dir: Path) -> Classifier:
@@ -180,12 +185,17 @@ def saved_model_classifier(model_dir: Path) -> Classifier:
     tf = import_tensorflow()
     serving_fn = tf.saved_model.load(str(model_dir)).signatures["serving_default"]
 
-    def classify(images: np.ndarray) -> np.ndarray:
+    def classify(images: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         out = [
-            serving_fn(images=tf.constant(batch[..., np.newaxis], tf.float32))["probabilities"]
+            serving_fn(images=tf.constant(batch[..., np.newaxis], tf.float32))
             for batch in chunks(images.astype(np.float32), 1000)
         ]
-        return np.concatenate([o.numpy() for o in out]) if out else np.zeros((0, 10))
+        probabilities = np.concatenate(
+            [o[PROBABILITIES].numpy() for o in out] or [np.zeros((0, 10))]
+        )
+        if not out or DIGIT_SCORE not in out[0]:
+            return probabilities, None
+        return probabilities, np.concatenate([o[DIGIT_SCORE].numpy() for o in out])
 
     return classify
 
@@ -221,16 +231,19 @@ def gateway_predictions(url: str, files: list[bytes]) -> np.ndarray:
     return np.array(digits)
 
 
-def judge_all(
-    reads: Sequence[Read], classify: Classifier, judge: Callable[[Read, np.ndarray], Any]
-) -> list[Any]:
+def judge_all(reads: Sequence[Read], classify: Classifier, judge: Judge) -> list[Any]:
     """Every file's answer: all the digits found classified in one go, then judged per file."""
     inputs = [r.inputs for r in reads if len(r.inputs)]
-    probabilities = classify(np.concatenate(inputs)) if inputs else np.zeros((0, 10))
+    probabilities, scores = (
+        classify(np.concatenate(inputs)) if inputs else (np.zeros((0, 10)), None)
+    )
     answers, start = [], 0
     for result in reads:
-        answers.append(judge(result, probabilities[start : start + len(result.inputs)]))
-        start += len(result.inputs)
+        end = start + len(result.inputs)
+        answers.append(
+            judge(result, probabilities[start:end], None if scores is None else scores[start:end])
+        )
+        start = end
     return answers
 
 
@@ -242,7 +255,7 @@ class Target:
     pool: ProcessPoolExecutor
     classify: Classifier | None  # in process (a SavedModel), else through the gateway
     gateway: str | None
-    api: tuple[Callable[[bytes], Read], Callable[[Read, np.ndarray], Any]] | None
+    api: tuple[Callable[[bytes], Read], Judge] | None
 
     def run(self, kind: str, items: np.ndarray, inputs: bool) -> list[Done]:
         tasks = [
@@ -264,7 +277,7 @@ def measure_style(
     else:
         assert target.classify is not None
         inputs = np.concatenate([d.inputs for d in done if d.inputs is not None])
-        predicted = target.classify(inputs).argmax(axis=1)
+        predicted = target.classify(inputs)[0].argmax(axis=1)
     result: dict[str, Any] = {"accuracy": float((predicted == labels).mean())}
     if target.api and target.classify:
         answers = judge_all(
@@ -370,7 +383,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     model_dir = args.model_dir or args.raw_model_dir
     classify = saved_model_classifier(model_dir) if model_dir else None
-    raw = float((classify(images / 255.0).argmax(axis=1) == labels).mean()) if classify else None
+    raw = float((classify(images / 255.0)[0].argmax(axis=1) == labels).mean()) if classify else None
     api = None if args.accuracy_only else reader_api()
     with ProcessPoolExecutor(args.jobs) as pool:
         target = Target(pool, classify if args.model_dir else None, args.gateway, api)

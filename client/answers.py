@@ -17,7 +17,8 @@ def cells(prediction: dict[str, Any], version: int) -> list[str]:
     """answer, confidence, version, status of one image's prediction (the gateway's JSON)."""
     status = prediction.get("status", "digit")  # a gateway from before statuses: a digit
     if status == "number":
-        each = " ".join(f"{d['digit']}:{d['confidence']:.2f}" for d in prediction["digits"])
+        read = [d for d in prediction["digits"] if not d.get("stray")]
+        each = " ".join(f"{d['digit']}:{d['confidence']:.2f}" for d in read)
         return [prediction["number"], "-", str(version), f"number ({each})"]
     if status == "not_a_digit":
         reasons = "; ".join(prediction.get("reasons", []))
@@ -38,6 +39,8 @@ def as_json(answer: Answer) -> dict[str, Any]:
         "confidence": answer.confidence,
         "candidates": [{"digit": d, "probability": p} for d, p in answer.candidates],
         "number": answer.number,
-        "digits": [{"digit": d.digit, "confidence": d.confidence} for d in answer.digits],
+        "digits": [
+            {"digit": d.digit, "confidence": d.confidence, "stray": d.stray} for d in answer.digits
+        ],
         "reasons": list(answer.reasons),
     }

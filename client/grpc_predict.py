@@ -21,7 +21,14 @@ from client.answers import COLUMNS, as_json, cells
 from client.errors import Unreachable, read_files
 from client.report import format_table
 from contract.answers import Answer, judge
-from contract.model import IMAGE_SHAPE, INPUT_NAME, MODEL_NAME, PROBABILITIES, SERVING_DEFAULT
+from contract.model import (
+    DIGIT_SCORE,
+    IMAGE_SHAPE,
+    INPUT_NAME,
+    MODEL_NAME,
+    PROBABILITIES,
+    SERVING_DEFAULT,
+)
 from contract.ports import GRPC_PORT
 from contract.preprocessing import ImageError
 from contract.reading import Reading, read
@@ -83,16 +90,19 @@ async def _predict_all(
     client = PredictClient(args.server, args.model_name, args.timeout)  # in this event loop
     try:
         digits = [image for reading in good for image in reading.images()[..., 0]]
-        found = await client.probabilities(digits, args.version, args.label) if good else None
+        found = await client.answer(digits, args.version, args.label) if good else None
     finally:
         await client.close()
     if found is None:
         return [r for r in readings if isinstance(r, str)]
-    probabilities, version = found
-    ends = np.cumsum([len(reading.digits) for reading in good])
+    probabilities, scores, version = found
+    ends = np.cumsum([len(reading.digits) for reading in good])[:-1]
+    per_image = np.split(scores, ends) if scores is not None else [None] * len(good)
     judged = iter(
-        (judge(reading, rows), version)
-        for reading, rows in zip(good, np.split(probabilities, ends[:-1]), strict=True)
+        (judge(reading, rows, image_scores), version)
+        for reading, rows, image_scores in zip(
+            good, np.split(probabilities, ends), per_image, strict=True
+        )
     )
     return [r if isinstance(r, str) else next(judged) for r in readings]
 
@@ -131,12 +141,17 @@ class PredictClient:
                 raise ModelServerUnavailable(self._describe(exc)) from exc
             raise ModelServerError(self._describe(exc)) from exc
 
-    async def probabilities(
+    async def answer(
         self, pixels: Sequence[np.ndarray], version: int | None, label: str | None
-    ) -> tuple[np.ndarray, int]:
-        """float [N, 10] for N images, and the version that answered."""
-        response = await self.predict(self.build_request(pixels, version, label))
-        return make_ndarray(response.outputs[PROBABILITIES]), response.model_spec.version.value
+    ) -> tuple[np.ndarray, np.ndarray | None, int]:
+        """Probabilities [N, 10] for N images, their digit_score [N] (None from a version
+        exported before it), and the version that answered."""
+        request = self.build_request(pixels, version, label)
+        del request.output_filter[:]  # every output: only some versions have digit_score
+        response = await self.predict(request)
+        outputs = response.outputs
+        scores = make_ndarray(outputs[DIGIT_SCORE]) if DIGIT_SCORE in outputs else None
+        return make_ndarray(outputs[PROBABILITIES]), scores, response.model_spec.version.value
 
     def _describe(self, exc: grpc.aio.AioRpcError) -> str:
         code = exc.code()

@@ -1,8 +1,8 @@
 """The judge: a Reading and the model's probabilities to an answer that says what it is.
 
     reading = contract.reading.read(data)
-    probabilities = model(reading.images())           # float [n, 10], one row per digit
-    answer = judge(reading, probabilities)
+    probabilities, scores = model(reading.images())   # float [n, 10] and [n], a row per digit
+    answer = judge(reading, probabilities, scores)    # scores: the model's digit_score
 
 `answer.status` is one of:
 
@@ -17,9 +17,10 @@
 
 A blank upload never gets here: `read` raises NoInk (a 422 at the gateway).
 
-The decision uses both the model's probabilities (its top probability, the margin to the
-runner-up, the entropy) and the shape of the ink, which the model never sees (a CNN gives a
-scribble a confident digit as readily as a real one): the fraction of the page under ink,
+The decision uses the model's digit_score (how much the field looks like a digit at all,
+learned from marks that are no digit; absent from versions exported before it), its
+probabilities (its top probability, the margin to the runner-up, the entropy) and the shape
+of the ink, which the model never sees as such: the fraction of the page under ink,
 marks scattered around, and for each digit its parts, how much of its box it fills, its
 ink in the field, and its distance from the shapes MNIST digits take (contract.likeness).
 Every threshold is a named constant below with how it was chosen: on images generated from
@@ -30,7 +31,7 @@ the official test set.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -70,6 +71,13 @@ MAX_MNIST_DISTANCE = 0.70  # digits' 99.5th percentile: 0.66
 MIN_TOP = 0.35  # the model recognises no digit at all (digits' 1st percentile: 0.6)
 MAX_FIELD_INK = 0.30  # a field this full is a tangle or a blot (MNIST's 99.5th pct: 0.25)
 MAX_LENGTH = 4.2  # strokes this long are a scribble's (MNIST's 99.5th percentile: 4.05)
+# --- the model's digit_score (contract/model.py) -----------------------------------------------
+# Alone enough: the styled digits' 0.5th percentile (0.098; with the CNN trained on the
+# bundled subset, seed 1). Chosen on the digits only, never on the non-digits.
+MIN_DIGIT_SCORE = 0.1
+# A mark under this share of the tallest mark's height with a digit score under
+# MIN_DIGIT_SCORE, beside digits, is a stray (a broken digit's pieces: 0.49 to 0.58).
+STRAY_HEIGHT = 0.6
 # --- uncertain ---------------------------------------------------------------------------------
 UNCERTAIN_MARGIN = 0.4  # top minus runner-up under it: "uncertain", both given
 
@@ -82,6 +90,7 @@ class DigitAnswer:
     candidates: tuple[tuple[int, float], ...]  # the top two (digit, probability)
     box: Box  # left, top, right, bottom (exclusive) in the upload's pixels
     reasons: tuple[str, ...]  # why it is not a digit, or uncertain
+    stray: bool = False  # a mark beside the digits, left out of the answer (see `strays`)
 
 
 @dataclass(frozen=True)
@@ -91,42 +100,74 @@ class Answer:
     reasons: tuple[str, ...] = ()
 
     @property
+    def read(self) -> tuple[DigitAnswer, ...]:
+        """The digits the answer is made of: all but the stray marks."""
+        return tuple(d for d in self.digits if not d.stray)
+
+    @property
     def number(self) -> str | None:
         """The digits as a string, for NUMBER."""
-        return "".join(str(d.digit) for d in self.digits) if self.status == NUMBER else None
+        return "".join(str(d.digit) for d in self.read) if self.status == NUMBER else None
 
     @property
     def digit(self) -> int | None:
-        return self.digits[0].digit if self.status in (DIGIT, UNCERTAIN) else None
+        return self.read[0].digit if self.status in (DIGIT, UNCERTAIN) else None
 
     @property
     def confidence(self) -> float | None:
-        return self.digits[0].confidence if self.status in (DIGIT, UNCERTAIN) else None
+        return self.read[0].confidence if self.status in (DIGIT, UNCERTAIN) else None
 
     @property
     def candidates(self) -> tuple[tuple[int, float], ...]:
-        return self.digits[0].candidates if self.status in (DIGIT, UNCERTAIN) else ()
+        return self.read[0].candidates if self.status in (DIGIT, UNCERTAIN) else ()
 
 
-def judge(reading: Reading, probabilities: np.ndarray) -> Answer:
-    """The answer for one upload; `probabilities` is the model's [n, 10] for reading.images()."""
+def judge(
+    reading: Reading, probabilities: np.ndarray, digit_scores: np.ndarray | None = None
+) -> Answer:
+    """The answer for one upload; `probabilities` is the model's [n, 10] for reading.images()
+    and `digit_scores` its digit_score [n] (None: a model without it)."""
     if len(probabilities) != len(reading.digits):
         raise ValueError(
             f"{len(probabilities)} rows of probabilities for {len(reading.digits)} digits"
         )
+    scores = np.ones(len(probabilities)) if digit_scores is None else np.asarray(digit_scores)
+    if scores.shape != (len(probabilities),):
+        raise ValueError(f"{scores.shape} digit scores for {len(reading.digits)} digits")
     digits = tuple(
-        judge_digit(d.shape, d.box, np.asarray(p, dtype=np.float64))
-        for d, p in zip(reading.digits, probabilities, strict=True)
+        judge_digit(d.shape, d.box, np.asarray(p, dtype=np.float64), float(score))
+        for d, p, score in zip(reading.digits, probabilities, scores, strict=True)
     )
     page = page_reasons(reading)
     if page:
         return Answer(NOT_A_DIGIT, digits, page)
-    if len(digits) == 1:
-        return Answer(digits[0].status, digits, digits[0].reasons)
-    flagged = [d for d in digits if d.status == NOT_A_DIGIT]
-    if 2 * len(flagged) >= len(digits):  # half the row or more
-        return Answer(NOT_A_DIGIT, digits, (f"{len(flagged)} of {len(digits)} marks are no digit",))
+    digits = strays(digits, scores)
+    read = [d for d in digits if not d.stray]
+    if len(read) == 1:
+        return Answer(read[0].status, digits, read[0].reasons)
+    flagged = [d for d in read if d.status == NOT_A_DIGIT]
+    if 2 * len(flagged) >= len(read):  # half the row or more
+        return Answer(NOT_A_DIGIT, digits, (f"{len(flagged)} of {len(read)} marks are no digit",))
     return Answer(NUMBER, digits)
+
+
+def strays(digits: tuple[DigitAnswer, ...], scores: np.ndarray) -> tuple[DigitAnswer, ...]:
+    """Marks beside digits that the model sees no digit in and that are much shorter than the
+    tallest: a piece broken off a digit, a dot, a smudge. Left out of the answer (kept in
+    `digits`, marked stray) while a digit the model believes in remains."""
+    tallest = max(d.box[3] - d.box[1] for d in digits)
+    stray = [
+        score < MIN_DIGIT_SCORE and d.box[3] - d.box[1] < STRAY_HEIGHT * tallest
+        for d, score in zip(digits, scores, strict=True)
+    ]
+    if len(digits) < 2 or all(stray) or not any(stray):
+        return digits
+    if not any(d.status != NOT_A_DIGIT for d, s in zip(digits, stray, strict=True) if not s):
+        return digits
+    return tuple(
+        replace(d, stray=True, reasons=("a stray mark beside the digits", *d.reasons)) if s else d
+        for d, s in zip(digits, stray, strict=True)
+    )
 
 
 def page_reasons(reading: Reading) -> tuple[str, ...]:
@@ -156,9 +197,10 @@ def signs(shape: Shape, top: float, spread: float) -> list[str]:
     return [text for odd, text in found if odd]
 
 
-def decisive(shape: Shape, top: float) -> list[str]:
+def decisive(shape: Shape, top: float, score: float) -> list[str]:
     """What no real digit shows: each alone makes it not a digit."""
     found = [
+        (score < MIN_DIGIT_SCORE, f"the model sees no digit in it (digit score {score:.2f})"),
         (
             shape.mnist_distance > MAX_MNIST_DISTANCE,
             f"shaped unlike any digit ({shape.mnist_distance:.2f})",
@@ -175,12 +217,14 @@ def entropy(probabilities: np.ndarray) -> float:
     return float(-(p * np.log(p)).sum())
 
 
-def judge_digit(shape: Shape, box: Box, probabilities: np.ndarray) -> DigitAnswer:
+def judge_digit(
+    shape: Shape, box: Box, probabilities: np.ndarray, score: float = 1.0
+) -> DigitAnswer:
     order = np.argsort(probabilities)[::-1]
     top, second = int(order[0]), int(order[1])
     candidates = ((top, float(probabilities[top])), (second, float(probabilities[second])))
     odd = signs(shape, candidates[0][1], entropy(probabilities))
-    reasons = decisive(shape, candidates[0][1])
+    reasons = decisive(shape, candidates[0][1], score)
     if len(odd) >= SIGNS_FOR_NOT_A_DIGIT:
         reasons += odd
     if reasons:

@@ -53,11 +53,12 @@ def per_image(readings: Sequence[Reading], rows: np.ndarray) -> list[np.ndarray]
     return np.split(rows, ends[:-1])
 
 
-def judge_all(readings: Sequence[Reading], probabilities: np.ndarray) -> list[Answer]:
-    return [
-        judge(reading, rows)
-        for reading, rows in zip(readings, per_image(readings, probabilities), strict=True)
-    ]
+def judge_all(readings: Sequence[Reading], prediction: PredictResult) -> list[Answer]:
+    rows = per_image(readings, prediction.probabilities)
+    if prediction.digit_scores is None:  # a version exported before digit_score
+        return [judge(reading, r) for reading, r in zip(readings, rows, strict=True)]
+    scores = per_image(readings, prediction.digit_scores)
+    return [judge(reading, r, s) for reading, r, s in zip(readings, rows, scores, strict=True)]
 
 
 def postprocess(
@@ -82,7 +83,9 @@ def postprocess(
 def image_prediction(
     reading: Reading, answer: Answer, rows: np.ndarray, include_input: bool
 ) -> ImagePrediction:
-    one_shape = len(reading.digits) == 1
+    # One digit read (beside stray marks, if any): its probabilities and input are the image's.
+    kept = [i for i, judged in enumerate(answer.digits) if not judged.stray]
+    one_shape = len(kept) == 1
     digits = [
         digit_read(read, judged, include_input)
         for read, judged in zip(reading.digits, answer.digits, strict=True)
@@ -91,12 +94,12 @@ def image_prediction(
         status=answer.status,  # type: ignore[arg-type]  # one of the contract's four
         digit=answer.digit,
         confidence=round(answer.confidence, 6) if answer.confidence is not None else None,
-        probabilities=[round(float(p), 6) for p in rows[0]] if one_shape else None,
+        probabilities=[round(float(p), 6) for p in rows[kept[0]]] if one_shape else None,
         candidates=candidates(answer.candidates) if answer.status in ONE_DIGIT else [],
         number=answer.number,
         digits=digits,
         reasons=list(answer.reasons),
-        model_input=digits[0].model_input if one_shape else None,
+        model_input=digits[kept[0]].model_input if one_shape else None,
     )
 
 
@@ -108,6 +111,7 @@ def digit_read(read: ReadDigit, judged: DigitAnswer, include_input: bool) -> Dig
         candidates=candidates(judged.candidates),
         box=list(judged.box),
         reasons=list(judged.reasons),
+        stray=judged.stray,
         model_input=np.round(read.image[..., 0], 3).tolist() if include_input else None,
     )
 
@@ -132,7 +136,7 @@ async def run_prediction(
     with timed_stage("predict") as inference:
         prediction = await predict(predictor, batch, selector, request_id)
     with timed_stage("postprocess"):
-        answers = judge_all(readings, prediction.probabilities)
+        answers = judge_all(readings, prediction)
         predictions = postprocess(prediction, readings, answers, include_input)
     if after_predict is not None:
         after_predict(batch, prediction, inference.seconds, answers)

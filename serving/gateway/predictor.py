@@ -19,7 +19,7 @@ from typing import Protocol
 import grpc
 import numpy as np
 
-from contract.model import INPUT_NAME, NUM_CLASSES, PROBABILITIES, SERVING_DEFAULT
+from contract.model import DIGIT_SCORE, INPUT_NAME, NUM_CLASSES, PROBABILITIES, SERVING_DEFAULT
 from serving.gateway.errors import UpstreamRejected
 from serving.gateway.upstream import RPC_TIMEOUT_SETTING, translate_grpc_errors
 from serving.tfs_api import (
@@ -82,11 +82,13 @@ class VersionSelector:
 
 @dataclass(frozen=True)
 class PredictResult:
-    """The answer of one Predict call: a row of probabilities per image, and who answered."""
+    """The answer of one Predict call: a row of probabilities per image, how much each
+    looks like a digit at all, and who answered."""
 
     probabilities: np.ndarray  # float32 [N, 10]
     model_name: str
     model_version: int
+    digit_scores: np.ndarray | None = None  # float32 [N]; None from a version without it
 
 
 @dataclass(frozen=True)
@@ -165,22 +167,35 @@ def signature_metadata(proto: meta_graph_pb2.SignatureDef) -> SignatureMetadata:
     )
 
 
-def probabilities_from(response: predict_pb2.PredictResponse, count: int) -> np.ndarray:
-    """The [count, 10] probabilities of a Predict answer, checked (a mismatch is our bug)."""
-    if PROBABILITIES not in response.outputs:
-        raise UpstreamRejected(f"the model's answer has no {PROBABILITIES!r} output")
+def output_from(
+    response: predict_pb2.PredictResponse, name: str, shape: tuple[int, ...]
+) -> np.ndarray:
+    """One output of a Predict answer, checked (a mismatch is our bug)."""
+    if name not in response.outputs:
+        raise UpstreamRejected(f"the model's answer has no {name!r} output")
     try:
-        probabilities = tensors.make_ndarray(response.outputs[PROBABILITIES])
+        values = tensors.make_ndarray(response.outputs[name])
     except tensors.TensorConversionError as exc:
+        raise UpstreamRejected(f"the model's {name!r} output is unreadable: {exc}") from exc
+    if values.shape != shape:
         raise UpstreamRejected(
-            f"the model's {PROBABILITIES!r} output is unreadable: {exc}"
-        ) from exc
-    if probabilities.shape != (count, NUM_CLASSES):
-        raise UpstreamRejected(
-            f"the model answered {PROBABILITIES!r} of shape {probabilities.shape}, "
-            f"expected {(count, NUM_CLASSES)}"
+            f"the model answered {name!r} of shape {values.shape}, expected {shape}"
         )
-    return probabilities.astype(np.float32, copy=False)
+    return values.astype(np.float32, copy=False)
+
+
+def result_from(response: predict_pb2.PredictResponse, count: int, name: str) -> PredictResult:
+    """The probabilities [count, 10] of a Predict answer and, when the version has it, its
+    digit_score [count] (versions exported before it answer without)."""
+    scores = None
+    if DIGIT_SCORE in response.outputs:
+        scores = output_from(response, DIGIT_SCORE, (count,))
+    return PredictResult(
+        probabilities=output_from(response, PROBABILITIES, (count, NUM_CLASSES)),
+        model_name=response.model_spec.name or name,
+        model_version=response.model_spec.version.value,
+        digit_scores=scores,
+    )
 
 
 class GrpcPredictor:
@@ -197,9 +212,10 @@ class GrpcPredictor:
     async def predict(
         self, images: np.ndarray, selector: VersionSelector, request_id: str = ""
     ) -> PredictResult:
+        # No output_filter: versions exported before digit_score lack it, and naming an output
+        # a signature lacks is an error. (classes comes too: a few bytes.)
         request = predict_pb2.PredictRequest(
-            model_spec=model_spec(self.model_name, selector, SERVING_DEFAULT),
-            output_filter=[PROBABILITIES],
+            model_spec=model_spec(self.model_name, selector, SERVING_DEFAULT)
         )
         request.inputs[INPUT_NAME].CopyFrom(tensors.make_tensor_proto(images))
         metadata = ((REQUEST_ID_METADATA, request_id),) if request_id else None
@@ -207,11 +223,7 @@ class GrpcPredictor:
             response = await self._predictions.Predict(
                 request, timeout=self.timeout, metadata=metadata
             )
-        return PredictResult(
-            probabilities=probabilities_from(response, len(images)),
-            model_name=response.model_spec.name or self.model_name,
-            model_version=response.model_spec.version.value,
-        )
+        return result_from(response, len(images), self.model_name)
 
     async def model_status(
         self, timeout: float | None = None, setting: str = RPC_TIMEOUT_SETTING

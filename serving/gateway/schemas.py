@@ -31,13 +31,19 @@ class DigitRead(BaseModel):
         examples=[[12, 30, 58, 96]],
     )
     reasons: list[str] = Field(description="why it is uncertain or not a digit")
+    stray: bool = Field(
+        False,
+        description="a short mark beside the digits that the model sees no digit in (a piece "
+        "broken off a digit, a dot): left out of the image's answer",
+    )
     model_input: list[list[float]] | None = Field(None, description=MODEL_INPUT)
 
 
 class ImagePrediction(BaseModel):
     """The answer for one image. `digit`, `confidence` and `candidates` describe a one-digit
     answer (`digit` or `uncertain`) and are null or empty otherwise; `probabilities` and
-    `model_input` are given whenever exactly one shape was read (a `not_a_digit` too)."""
+    `model_input` are given whenever exactly one shape was read, stray marks aside (a
+    `not_a_digit` too)."""
 
     status: Status = Field(
         description="digit: one digit, clearly; uncertain: one digit, the top two close "

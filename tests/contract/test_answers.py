@@ -101,9 +101,39 @@ def test_mostly_non_digits_in_a_row_is_not_a_number() -> None:
     assert answer.status == NOT_A_DIGIT
 
 
+def test_a_mark_the_model_sees_no_digit_in_is_not_a_digit() -> None:
+    low = np.array([answers.MIN_DIGIT_SCORE / 2])
+    answer = judge(reading(TYPICAL), confident(7)[np.newaxis], low)
+    assert answer.status == NOT_A_DIGIT and "digit score" in answer.reasons[0]
+    assert judge(reading(TYPICAL), confident(7)[np.newaxis], np.ones(1)).status == DIGIT
+
+
+def test_a_short_piece_beside_a_digit_is_a_stray_left_out() -> None:
+    piece = reading(TYPICAL, TYPICAL)
+    short = dataclasses.replace(piece.digits[1], box=(40, 20, 60, 35))  # 15 of 40 px tall
+    piece = dataclasses.replace(piece, digits=(piece.digits[0], short))
+    scores = np.array([0.99, answers.MIN_DIGIT_SCORE / 2])
+    answer = judge(piece, np.stack([confident(5), confident(1)]), scores)
+    assert answer.status == DIGIT and answer.digit == 5
+    assert [d.stray for d in answer.digits] == [False, True]
+    # As tall as the digit, it is no stray: half the row is no digit.
+    tall = judge(reading(TYPICAL, TYPICAL), np.stack([confident(5), confident(1)]), scores)
+    assert tall.status == NOT_A_DIGIT and not any(d.stray for d in tall.digits)
+
+
+def test_without_digit_scores_no_mark_is_a_stray() -> None:
+    piece = reading(TYPICAL, TYPICAL)
+    short = dataclasses.replace(piece.digits[1], box=(40, 20, 60, 35))
+    piece = dataclasses.replace(piece, digits=(piece.digits[0], short))
+    answer = judge(piece, np.stack([confident(5), confident(1)]))
+    assert answer.status == NUMBER and answer.number == "51"
+
+
 def test_rows_must_match_the_digits() -> None:
     with pytest.raises(ValueError, match="2 rows of probabilities for 1 digits"):
         judge(reading(TYPICAL), np.stack([confident(1), confident(2)]))
+    with pytest.raises(ValueError, match="digit scores for 1 digits"):
+        judge(reading(TYPICAL), confident(1)[np.newaxis], np.ones(2))
 
 
 # --- the shape side on real images: the model is assumed sure (the worst case) ---------------

@@ -44,6 +44,7 @@ class FakePredictor:
         digit_offset: dict[int, int] | None = None,
         top: float = 0.97,
         runner_up: float = 0.01,
+        digit_score: float | None = None,
     ) -> None:
         self.model_name = model_name
         self.versions = versions if versions is not None else {1: "AVAILABLE"}
@@ -58,6 +59,8 @@ class FakePredictor:
         # Each row's digit gets `top`, the next digit `runner_up`, the others the rest: by
         # default as sure as a trained model on a clear digit, so the judge sees no hesitation.
         self.top, self.runner_up = top, runner_up
+        # Every row's digit_score; None: a version exported before it (no such output).
+        self.digit_score = digit_score
         # Predict calls for a label in `held` wait until its event is set (from any thread:
         # TestClient runs the app in a thread of its own); `waiting` counts them.
         self.held: dict[str, threading.Event] = {}
@@ -114,7 +117,10 @@ class FakePredictor:
         self.request_ids.append(request_id)
         offset = self.digit_offset.get(version, 0)
         scores = self.score(images, offset, self.top, self.runner_up)
-        return PredictResult(scores, self.model_name, version)
+        digit_scores = None
+        if self.digit_score is not None:
+            digit_scores = np.full(len(images), self.digit_score, np.float32)
+        return PredictResult(scores, self.model_name, version, digit_scores)
 
     async def _hold(self, label: str | None) -> None:
         event = self.held.get(label or "")

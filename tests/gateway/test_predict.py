@@ -171,6 +171,21 @@ def test_no_digit_is_not_a_digit_with_its_reasons(client: TestClient, upload: by
     assert prediction["digits"]  # the marks taken for digits, each with its box
 
 
+@pytest.mark.parametrize(("digit_score", "status"), [(0.02, "not_a_digit"), (0.97, "digit")])
+def test_the_models_digit_score_is_judged(
+    small_limits: Settings, digit_score: float, status: str
+) -> None:
+    """A clear digit's shape and a sure model: the model's digit_score alone decides."""
+    predictor = FakePredictor(digit_score=digit_score)
+    with TestClient(create_app(small_limits, predictor)) as client:
+        response = post_png(client, number_page([4]).data)
+
+    assert response.status_code == 200, response.text
+    [prediction] = response.json()["predictions"]
+    assert prediction["status"] == status
+    assert any("digit score" in r for r in prediction["reasons"]) == (status == "not_a_digit")
+
+
 def test_close_top_two_are_uncertain_with_both_candidates(
     small_limits: Settings, digit_png: bytes
 ) -> None:

@@ -16,7 +16,7 @@ from serving.gateway.predictor import (
     TensorMetadata,
     VersionSelector,
     model_spec,
-    probabilities_from,
+    result_from,
     signature_metadata,
 )
 from serving.tfs_api import meta_graph_pb2, predict_pb2, stubs, tensors, types_pb2
@@ -29,19 +29,34 @@ def test_model_spec_pins_a_version_or_a_label() -> None:
     assert not model_spec("mnist", VersionSelector()).HasField("version")
 
 
-def answer(probabilities: np.ndarray) -> predict_pb2.PredictResponse:
+def answer(
+    probabilities: np.ndarray, digit_scores: np.ndarray | None = None
+) -> predict_pb2.PredictResponse:
     response = predict_pb2.PredictResponse()
     response.outputs["probabilities"].CopyFrom(tensors.make_tensor_proto(probabilities))
+    if digit_scores is not None:
+        response.outputs["digit_score"].CopyFrom(tensors.make_tensor_proto(digit_scores))
     return response
 
 
 def test_probabilities_are_read_and_checked() -> None:
     rows = np.full((2, 10), 0.1, np.float32)
-    assert np.array_equal(probabilities_from(answer(rows), 2), rows)
+    result = result_from(answer(rows), 2, "mnist")
+    assert np.array_equal(result.probabilities, rows)
+    assert result.digit_scores is None  # a version exported before digit_score
     with pytest.raises(UpstreamRejected, match=r"shape \(2, 10\), expected \(3, 10\)"):
-        probabilities_from(answer(rows), 3)
+        result_from(answer(rows), 3, "mnist")
     with pytest.raises(UpstreamRejected, match="no 'probabilities' output"):
-        probabilities_from(predict_pb2.PredictResponse(), 1)
+        result_from(predict_pb2.PredictResponse(), 1, "mnist")
+
+
+def test_digit_scores_are_read_and_checked_when_the_version_has_them() -> None:
+    rows = np.full((2, 10), 0.1, np.float32)
+    scores = np.array([0.9, 0.02], np.float32)
+    read = result_from(answer(rows, scores), 2, "mnist").digit_scores
+    assert read is not None and np.array_equal(read, scores)
+    with pytest.raises(UpstreamRejected, match=r"'digit_score' of shape \(3,\), expected \(2,\)"):
+        result_from(answer(rows, np.ones(3, np.float32)), 2, "mnist")
 
 
 def test_signature_metadata_names_dtypes_and_shapes() -> None:

@@ -176,7 +176,8 @@ function confidenceText(prediction) {
     return prediction.candidates.map((c) => `${c.digit}: ${percent(c.probability)}`).join(" · ");
   }
   if (prediction.status === "number") {
-    return prediction.digits.map((d) => `${d.digit}: ${percent(d.confidence)}`).join(" · ");
+    const read = prediction.digits.filter((d) => !d.stray); // stray marks are no part of it
+    return read.map((d) => `${d.digit}: ${percent(d.confidence)}`).join(" · ");
   }
   return prediction.confidence == null ? "" : `${percent(prediction.confidence)} confident`;
 }
