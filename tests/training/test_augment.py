@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from contract.digits import load_bundled
-from training.augment import augment, elastic_field, pen_width, warp
+from training.augment import FELT, augment, elastic_field, felt_pen, pen_width, warp
 from training.data import Split
 
 
@@ -48,6 +48,23 @@ def test_pen_width_makes_strokes_both_broader_and_finer(digits: Split) -> None:
     assert (ratio > 1.2).mean() > 0.1, "some pens broader"
     assert (ratio < 0.9).mean() > 0.05, "some pens finer"
     assert (np.abs(ratio - 1) < 1e-6).mean() > 0.3, "about half left as written"
+
+
+def test_a_felt_pen_fills_small_loops_and_keeps_the_strokes(digits: Split) -> None:
+    images = as_float(digits.images)
+    out = felt_pen(images, np.random.default_rng(2))
+    changed = np.abs(out - images).max(axis=(1, 2)) > 0
+    assert abs(changed.mean() - FELT) < 0.06  # about FELT of the images
+    assert (out[changed] >= images[changed] - 1e-6).mean() > 0.97  # ink added, hardly removed
+    ink = out[changed].sum(axis=(1, 2)) / images[changed].sum(axis=(1, 2))
+    assert np.median(ink) < 1.5  # a closing, not a broader pen
+    # A ring's 2-pixel hole is filled.
+    ring = np.zeros((1, 28, 28), np.float32)
+    ring[0, 10:18, 10:18] = 1.0
+    ring[0, 13:15, 13:15] = 0.0
+    closed = felt_pen(np.repeat(ring, 200, axis=0), np.random.default_rng(0))
+    filled = closed[:, 13:15, 13:15].min(axis=(1, 2)) == 1.0
+    assert filled.any() and (filled == (np.abs(closed - ring).max(axis=(1, 2)) > 0)).all()
 
 
 def test_identity_coordinates_sample_the_image_itself(digits: Split) -> None:
