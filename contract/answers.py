@@ -161,9 +161,8 @@ def strays(digits: tuple[DigitAnswer, ...], scores: np.ndarray) -> tuple[DigitAn
         score < MIN_DIGIT_SCORE and d.box[3] - d.box[1] < STRAY_HEIGHT * tallest
         for d, score in zip(digits, scores, strict=True)
     ]
-    if len(digits) < 2 or all(stray) or not any(stray):
-        return digits
-    if not any(d.status != NOT_A_DIGIT for d, s in zip(digits, stray, strict=True) if not s):
+    kept = [d for d, s in zip(digits, stray, strict=True) if not s]
+    if not any(stray) or all(d.status == NOT_A_DIGIT for d in kept):  # no digit would remain
         return digits
     return tuple(
         replace(d, stray=True, reasons=("a stray mark beside the digits", *d.reasons)) if s else d

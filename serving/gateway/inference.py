@@ -55,9 +55,9 @@ def per_image(readings: Sequence[Reading], rows: np.ndarray) -> list[np.ndarray]
 
 def judge_all(readings: Sequence[Reading], prediction: PredictResult) -> list[Answer]:
     rows = per_image(readings, prediction.probabilities)
-    if prediction.digit_scores is None:  # a version exported before digit_score
-        return [judge(reading, r) for reading, r in zip(readings, rows, strict=True)]
-    scores = per_image(readings, prediction.digit_scores)
+    scores: list[np.ndarray | None] = [None] * len(readings)  # a version without digit_score
+    if prediction.digit_scores is not None:
+        scores = list(per_image(readings, prediction.digit_scores))
     return [judge(reading, r, s) for reading, r, s in zip(readings, rows, scores, strict=True)]
 
 
