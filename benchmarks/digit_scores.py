@@ -1,13 +1,14 @@
 """Where the judge's MIN_DIGIT_SCORE comes from: the model's digit_score on real digits in
-every upload style, and how many of the generated non-digits fall under a threshold.
+every upload style, and what the judge makes of them and of generated non-digits.
 
     .venv/bin/python -m benchmarks.digit_scores --model-dir models/mnist/1
 
 Renders the 500 bundled validation digits (contract/data/held_out_digits.npz, never trained
 on; `--digits` of them) in each of the 20 upload styles of client/styles.py, reads each file
 as the gateway does, and prints the percentiles of digit_score over the digits read as one
-mark; then, for `--non-digits` images of each kind, the share whose lowest digit_score is
-under `--threshold`. The threshold is chosen on the digits alone.
+mark. Then it judges every file (contract.answers) and prints the share flagged not_a_digit:
+of the digits, and of `--non-digits` images of each generated kind (a file read as blank
+counts as flagged, as the gateway's 422). The threshold is chosen on the digits alone.
 """
 
 from __future__ import annotations
@@ -20,17 +21,17 @@ from pathlib import Path
 import numpy as np
 
 from client.styles import DIGIT_STYLES, NON_DIGITS, render, render_non_digit
-from contract.answers import MIN_DIGIT_SCORE
+from contract.answers import MIN_DIGIT_SCORE, NOT_A_DIGIT, judge
 from contract.digits import load_bundled
 from contract.image_errors import ImageError
-from contract.model import DIGIT_SCORE
-from contract.reading import read
+from contract.model import DIGIT_SCORE, PROBABILITIES
+from contract.reading import Reading, read
 
 PERCENTILES = (0.1, 0.5, 1, 2, 5)
 
 
-def fields(job: tuple[str, int]) -> np.ndarray:
-    """The fields [n, 28, 28, 1] read off one rendered file (none when it is refused)."""
+def reading(job: tuple[str, int]) -> Reading | None:
+    """One rendered file, read (None when it is refused as blank)."""
     kind, index = job
     rng = np.random.default_rng([zlib.crc32(kind.encode()), index])
     if kind in NON_DIGITS:
@@ -38,9 +39,9 @@ def fields(job: tuple[str, int]) -> np.ndarray:
     else:
         data = render(load_bundled().images[index], kind, rng)
     try:
-        return read(data).images()
+        return read(data)
     except ImageError:
-        return np.zeros((0, 28, 28, 1), np.float32)
+        return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -48,7 +49,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model-dir", type=Path, required=True, help="a SavedModel version")
     parser.add_argument("--digits", type=int, default=150, help="bundled digits per style")
     parser.add_argument("--non-digits", type=int, default=150, help="images of each kind")
-    parser.add_argument("--threshold", type=float, default=MIN_DIGIT_SCORE)
     parser.add_argument("--jobs", type=int, default=2)
     args = parser.parse_args(argv)
 
@@ -57,28 +57,37 @@ def main(argv: list[str] | None = None) -> int:
     tf = import_tensorflow()
     serving = tf.saved_model.load(str(args.model_dir)).signatures["serving_default"]
 
-    def scores(batches: list[np.ndarray]) -> list[np.ndarray]:
-        stacked = np.concatenate(batches)
-        flat = serving(images=tf.constant(stacked))[DIGIT_SCORE].numpy()
-        return np.split(flat, np.cumsum([len(b) for b in batches])[:-1])
+    def flagged(readings: list[Reading | None]) -> tuple[float, list[np.ndarray]]:
+        """The share judged not_a_digit (or refused), and each reading's digit scores."""
+        found = [r for r in readings if r is not None]
+        out = serving(images=tf.constant(np.concatenate([r.images() for r in found])))
+        ends = np.cumsum([len(r.digits) for r in found])[:-1]
+        rows = np.split(out[PROBABILITIES].numpy(), ends)
+        scores = np.split(out[DIGIT_SCORE].numpy(), ends)
+        judged = [
+            judge(r, p, s).status == NOT_A_DIGIT
+            for r, p, s in zip(found, rows, scores, strict=True)
+        ]
+        return (sum(judged) + len(readings) - len(found)) / len(readings), scores
 
-    digit_jobs = [(style, i) for style in DIGIT_STYLES for i in range(args.digits)]
-    other_jobs = [(kind, i) for kind in NON_DIGITS for i in range(args.non_digits)]
     with ProcessPoolExecutor(args.jobs) as pool:
-        digits = list(pool.map(fields, digit_jobs, chunksize=25))
-        others = list(pool.map(fields, other_jobs, chunksize=25))
-    single = np.concatenate([s for s in scores(digits) if len(s) == 1])
-    marks = ", ".join(
-        f"{p}%: {v:.3f}"
-        for p, v in zip(PERCENTILES, np.percentile(single, PERCENTILES), strict=True)
-    )
-    print(f"digit_score of {len(single):,} styled digits read as one mark, percentiles {marks}")
-    print(f"under {args.threshold}: {np.mean(single < args.threshold):.2%} of those digits")
-    lowest = [float(s.min()) if len(s) else 0.0 for s in scores(others)]
-    for kind in NON_DIGITS:
-        share = np.mean(np.array(lowest[: args.non_digits]) < args.threshold)
-        lowest = lowest[args.non_digits :]
-        print(f"{kind:<12} {share:7.1%} with a mark under {args.threshold} (or none read)")
+        digit_jobs = [(style, i) for style in DIGIT_STYLES for i in range(args.digits)]
+        digits = list(pool.map(reading, digit_jobs, chunksize=25))
+        others = {
+            kind: list(pool.map(reading, [(kind, i) for i in range(args.non_digits)]))
+            for kind in NON_DIGITS
+        }
+    share, scores = flagged(digits)
+    single = np.concatenate([s for s in scores if len(s) == 1])
+    at = np.percentile(single, PERCENTILES)
+    marks = ", ".join(f"{p}%: {v:.3f}" for p, v in zip(PERCENTILES, at, strict=True))
+    print(f"digit_score of {len(single):,} styled digits read as one mark: {marks}")
+    print(f"under MIN_DIGIT_SCORE {MIN_DIGIT_SCORE}: {np.mean(single < MIN_DIGIT_SCORE):.2%}")
+    print(f"judged not_a_digit: {share:.2%} of {len(digits):,} styled digits")
+    shares = {kind: flagged(readings)[0] for kind, readings in others.items()}
+    for kind, kind_share in shares.items():
+        print(f"  {kind:<12} {kind_share:7.1%}")
+    print(f"  {'mean':<12} {np.mean(list(shares.values())):7.1%} of the non-digits")
     return 0
 
 
