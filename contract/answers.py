@@ -160,9 +160,7 @@ def judge(
     return Answer(NUMBER, digits)
 
 
-def strays(
-    digits: tuple[DigitAnswer, ...], scores: list[float | None]
-) -> tuple[DigitAnswer, ...]:
+def strays(digits: tuple[DigitAnswer, ...], scores: list[float | None]) -> tuple[DigitAnswer, ...]:
     """Marks beside digits that the model sees no digit in and that are much shorter than the
     tallest: a piece broken off a digit, a dot, a smudge. Left out of the answer (kept in
     `digits`, marked stray) while a digit the model believes in remains."""
