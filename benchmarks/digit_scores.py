@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.output import stop
 from client.styles import DIGIT_STYLES, NON_DIGITS, render, render_non_digit
 from contract.answers import MIN_DIGIT_SCORE, NOT_A_DIGIT, judge
 from contract.digits import load_bundled
@@ -51,6 +52,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--non-digits", type=int, default=150, help="images of each kind")
     parser.add_argument("--jobs", type=int, default=2)
     args = parser.parse_args(argv)
+    if not (args.model_dir / "saved_model.pb").is_file():
+        stop(f"no SavedModel in --model-dir {args.model_dir}; `make demo` publishes one")
 
     from training.quiet import import_tensorflow
 

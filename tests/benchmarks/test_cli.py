@@ -21,6 +21,12 @@ def test_help_names_the_default_output_under_run_bench(name: str) -> None:
     assert not run.imported_tensorflow
 
 
+def test_digit_scores_without_a_model_is_one_line(tmp_path: Path) -> None:
+    run = run_cli("benchmarks.digit_scores", "--model-dir", str(tmp_path))
+    assert_one_line_error(run, 1, "make demo")
+    assert not run.imported_tensorflow
+
+
 @pytest.mark.parametrize("name", ["end_to_end", "model_server"])
 def test_a_missing_model_is_one_line(name: str, tmp_path: Path) -> None:
     run = run_cli(f"benchmarks.{name}", "--model-base-path", str(tmp_path / "none"))
