@@ -51,9 +51,11 @@ from client.styles import (  # noqa: E402
     render_non_digit,
     render_number,
 )
+from contract.answers import judge  # noqa: E402
 from contract.digits import DataError, load_test_set  # noqa: E402
 from contract.model import DIGIT_SCORE, PROBABILITIES  # noqa: E402
 from contract.preprocessing import ImageError, preprocess  # noqa: E402
+from contract.reading import read  # noqa: E402
 
 DEFAULT_DATA_DIR = REPO_ROOT.parent / "shared" / "data" / "mnist-test"
 BASELINE_STYLE = "plain"
@@ -62,13 +64,12 @@ GOAL_NUMBER_LENGTH, GOAL_NUMBER_READ = 4, 0.95
 GOAL_NON_DIGITS_FLAGGED = 0.90
 GOAL_DIGITS_FLAGGED = 0.01
 NOT_A_DIGIT = "not_a_digit"
-NO_READER = "not measured: contract has no reader yet"
 CHUNK = 250
 GATEWAY_BATCH = 32
 BLANK = np.zeros((28, 28), np.float32)  # the input of a file preprocessing refused
 
 
-# --- the reader and judge of the contract, when they exist --------------------------------------
+# --- the reader and judge of the contract ------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -80,31 +81,18 @@ class Read:
     reading: Any
 
 
-Judge = Callable[[Read, np.ndarray, np.ndarray | None], Any]
-
-
-def reader_api() -> tuple[Callable[[bytes], Read], Judge] | None:
-    """(read, judge) from contract.reading and contract.answers; None until they land."""
+def read_file(data: bytes) -> Read:
     try:
-        from contract.answers import judge  # type: ignore[import-not-found]
-        from contract.reading import read  # type: ignore[import-not-found]
-    except ImportError:
-        return None
+        reading = read(data)
+    except ImageError:
+        reading = None
+    if reading is None or not reading.digits:  # refused (a blank is a 422) or nothing read
+        return Read(np.zeros((0, 28, 28), np.float32), None)
+    return Read(reading.images()[..., 0], reading)
 
-    def read_file(data: bytes) -> Read:
-        try:
-            reading = read(data)
-        except ImageError:
-            reading = None
-        if reading is None or not reading.digits:  # refused (a blank is a 422) or nothing read
-            return Read(np.zeros((0, 28, 28), np.float32), None)
-        inputs = np.stack([np.asarray(d.image).reshape(28, 28) for d in reading.digits])
-        return Read(inputs.astype(np.float32), reading)
 
-    def judge_read(result: Read, probabilities: np.ndarray, scores: np.ndarray | None) -> Any:
-        return None if result.reading is None else judge(result.reading, probabilities, scores)
-
-    return read_file, judge_read
+def judge_read(result: Read, probabilities: np.ndarray, scores: np.ndarray | None) -> Any:
+    return None if result.reading is None else judge(result.reading, probabilities, scores)
 
 
 def answer_text(answer: Any) -> str | None:
@@ -159,11 +147,10 @@ def render_task(task: Task) -> list[bytes]:
 
 def run_task(task: Task) -> Done:
     files = render_task(task)
-    api = reader_api() if task.reads else None
     return Done(
         files if task.files else None,
         np.stack([model_input(f) for f in files]) if task.inputs else None,
-        [api[0](f) for f in files] if api else None,
+        [read_file(f) for f in files] if task.reads else None,
     )
 
 
@@ -231,7 +218,7 @@ def gateway_predictions(url: str, files: list[bytes]) -> np.ndarray:
     return np.array(digits)
 
 
-def judge_all(reads: Sequence[Read], classify: Classifier, judge: Judge) -> list[Any]:
+def judge_all(reads: Sequence[Read], classify: Classifier) -> list[Any]:
     """Every file's answer: all the digits found classified in one go, then judged per file."""
     inputs = [r.inputs for r in reads if len(r.inputs)]
     probabilities, scores = (
@@ -241,7 +228,9 @@ def judge_all(reads: Sequence[Read], classify: Classifier, judge: Judge) -> list
     for result in reads:
         end = start + len(result.inputs)
         answers.append(
-            judge(result, probabilities[start:end], None if scores is None else scores[start:end])
+            judge_read(
+                result, probabilities[start:end], None if scores is None else scores[start:end]
+            )
         )
         start = end
     return answers
@@ -255,11 +244,11 @@ class Target:
     pool: ProcessPoolExecutor
     classify: Classifier | None  # in process (a SavedModel), else through the gateway
     gateway: str | None
-    api: tuple[Callable[[bytes], Read], Judge] | None
+    judging: bool  # read each file and judge it (needs the model in process)
 
     def run(self, kind: str, items: np.ndarray, inputs: bool) -> list[Done]:
         tasks = [
-            Task(kind, i, chunk, bool(self.gateway), inputs, self.api is not None)
+            Task(kind, i, chunk, bool(self.gateway), inputs, self.judging)
             for i, chunk in enumerate(chunks(items, CHUNK))
         ]
         return list(self.pool.map(run_task, tasks))
@@ -279,10 +268,8 @@ def measure_style(
         inputs = np.concatenate([d.inputs for d in done if d.inputs is not None])
         predicted = target.classify(inputs)[0].argmax(axis=1)
     result: dict[str, Any] = {"accuracy": float((predicted == labels).mean())}
-    if target.api and target.classify:
-        answers = judge_all(
-            [r for d in done for r in d.reads or []], target.classify, target.api[1]
-        )
+    if target.judging and target.classify:
+        answers = judge_all([r for d in done for r in d.reads or []], target.classify)
         result["flagged"] = float(np.mean([answer_text(a) is None for a in answers]))
         result["answered_right"] = float(
             np.mean(
@@ -297,7 +284,7 @@ def measure_numbers(
     target: Target, style: str, images: np.ndarray, labels: np.ndarray
 ) -> dict[int, Any]:
     """Per length, the test digits in consecutive groups as numbers; read right or not."""
-    assert target.api and target.classify
+    assert target.judging and target.classify
     results = {}
     for length in NUMBER_LENGTHS:
         count = len(labels) // length
@@ -307,7 +294,7 @@ def measure_numbers(
         ]
         start = time.perf_counter()
         reads = [r for d in target.run(style, groups, inputs=False) for r in d.reads or []]
-        answers = judge_all(reads, target.classify, target.api[1])
+        answers = judge_all(reads, target.classify)
         right = [answer_text(a) == text for a, text in zip(answers, expected, strict=True)]
         results[length] = {
             "numbers": count,
@@ -318,10 +305,10 @@ def measure_numbers(
 
 
 def measure_non_digits(target: Target, kind: str, count: int) -> dict[str, Any]:
-    assert target.api and target.classify
+    assert target.judging and target.classify
     start = time.perf_counter()
     reads = [r for d in target.run(kind, np.zeros(count), inputs=False) for r in d.reads or []]
-    answers = judge_all(reads, target.classify, target.api[1])
+    answers = judge_all(reads, target.classify)
     return {
         "images": count,
         "flagged": float(np.mean([answer_text(a) is None for a in answers])),
@@ -384,11 +371,9 @@ def main(argv: list[str] | None = None) -> int:
     model_dir = args.model_dir or args.raw_model_dir
     classify = saved_model_classifier(model_dir) if model_dir else None
     raw = float((classify(images / 255.0)[0].argmax(axis=1) == labels).mean()) if classify else None
-    api = None if args.accuracy_only else reader_api()
+    judging = not args.accuracy_only and not args.gateway  # judging needs the model in process
     with ProcessPoolExecutor(args.jobs) as pool:
-        target = Target(pool, classify if args.model_dir else None, args.gateway, api)
-        if args.gateway:  # judging needs the model in process
-            target.api = None
+        target = Target(pool, classify if args.model_dir else None, args.gateway, judging)
         document = measure_all(target, args, images, labels, raw)
     document["seconds"] = round(time.perf_counter() - started, 1)
     document["jobs"] = args.jobs
@@ -421,9 +406,12 @@ def measure_all(
         print_style(style, styles[style], len(labels))
     numbers: dict[str, Any] = {}
     non_digits: dict[str, Any] = {}
-    if target.api is None:
-        why = "not measured through the gateway" if target.gateway else NO_READER
-        why = "not measured (--accuracy-only)" if args.accuracy_only else why
+    if not target.judging:
+        why = (
+            "not measured (--accuracy-only)"
+            if args.accuracy_only
+            else "not measured through the gateway"
+        )
         print(f"\nnumbers: {why}\nnon-digits: {why}")
     else:
         numbers = {style: measure_numbers(target, style, images, labels) for style in NUMBER_STYLES}
@@ -441,7 +429,7 @@ def measure_all(
         "styles": styles,
         "numbers": numbers,
         "non_digits": non_digits,
-        "reader": None if target.api is None else "contract.reading + contract.answers",
+        "reader": "contract.reading + contract.answers" if target.judging else None,
         "goals": goals,
         "goals_missed": [row["goal"] for row in goals if not row["met"]],
     }
