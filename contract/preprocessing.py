@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 import numpy as np
@@ -61,9 +61,7 @@ __all__ = [
     "open_checked",
     "preprocess",
     "preprocess_array",
-    "preprocess_batch",
     "preprocess_opened",
-    "preprocess_opened_batch",
     "to_grayscale",
 ]
 
@@ -255,27 +253,18 @@ def preprocess_opened(image: Image.Image) -> np.ndarray:
     return preprocess_array(to_grayscale(load(image)))
 
 
-def preprocess_batch(
-    images: Sequence[bytes],
-    max_pixels: int = DEFAULT_MAX_PIXELS,
-    max_decoded_bytes: int = DEFAULT_MAX_DECODED_BYTES,
-) -> np.ndarray:
-    """Several uploads to float32 [N, 28, 28, 1], the serving_default input."""
-    return preprocess_opened_batch(
-        [open_checked(data, max_pixels, max_decoded_bytes) for data in images]
-    )
-
-
-def preprocess_opened_batch(images: Sequence[Image.Image]) -> np.ndarray:
-    """Images from `open_checked` to float32 [N, 28, 28, 1], the serving_default input."""
-    return np.stack([preprocess_opened(image) for image in images])[..., np.newaxis]
-
-
-def warm_up() -> None:
-    """Import Pillow's decoders and run every step once, so the first upload is not slow."""
+def warm_up_pages() -> tuple[bytes, np.ndarray]:
+    """A small PNG of a stroke and a page three times its size, dark on light: what a
+    warm-up decodes and reads, one of each path."""
     field = np.zeros((FIELD_SIZE, FIELD_SIZE), dtype=np.uint8)
     field[6:22, 12:16] = 255
     buffer = io.BytesIO()
     Image.fromarray(field).save(buffer, format="PNG")
-    preprocess(buffer.getvalue())
-    preprocess_array(np.kron(255.0 - field, np.ones((3, 3), dtype=np.float32)))
+    return buffer.getvalue(), np.kron(255.0 - field, np.ones((3, 3), dtype=np.float32))
+
+
+def warm_up() -> None:
+    """Import Pillow's decoders and run every step once, so the first upload is not slow."""
+    small, page = warm_up_pages()
+    preprocess(small)
+    preprocess_array(page)

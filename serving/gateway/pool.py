@@ -24,12 +24,16 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TypeVar
 
-import numpy as np
 from PIL import Image
 
-from contract import preprocessing
-from contract.preprocessing import ImageTooLarge, NoInk, decoded_size, open_checked
-from contract.reading import Reading, read_array, read_opened
+from contract.preprocessing import (
+    ImageTooLarge,
+    NoInk,
+    decoded_size,
+    open_checked,
+    warm_up_pages,
+)
+from contract.reading import Reading, read, read_array, read_opened
 from serving.gateway.errors import Overloaded, TooManyDigits
 from serving.gateway.settings import Settings
 
@@ -144,10 +148,8 @@ def read_all(images: Sequence[Image.Image]) -> list[Reading]:
 
 
 def warm_up() -> None:
-    """Run decoding and reading once (and load what they load), so the first upload is not
-    slow: a small field and a page twice its size, the reader's two paths."""
-    preprocessing.warm_up()
-    field = np.zeros((28, 28), dtype=np.float32)
-    field[6:22, 12:16] = 255.0
-    read_array(field)
-    read_array(np.kron(255.0 - field, np.ones((3, 3), dtype=np.float32)))
+    """Decode and read once (Pillow's decoders imported, the reader's two paths run), so the
+    first upload is not slow."""
+    small, page = warm_up_pages()
+    read(small)
+    read_array(page)

@@ -22,7 +22,6 @@ from contract.preprocessing import (
     open_checked,
     preprocess,
     preprocess_array,
-    preprocess_batch,
 )
 from tests.fixtures.images import encode, synthetic_digit
 
@@ -198,11 +197,6 @@ def png_claiming_size(width: int, height: int) -> bytes:
 def test_pixel_limit_is_checked_before_decoding(width: int, height: int, text: str) -> None:
     with pytest.raises(ImageTooLarge, match=text):
         preprocess(png_claiming_size(width, height), max_pixels=25_000_000)
-
-
-def test_batch_stacks_model_input() -> None:
-    batch = preprocess_batch([encode(synthetic_digit())] * 3)
-    assert batch.shape == (3, 28, 28, 1) and batch.dtype == np.float32
 
 
 def test_decoded_bytes_limit_counts_bytes_per_pixel() -> None:
