@@ -35,7 +35,7 @@ PAPER, INK = 235, 20
 # from their nearest other digit (cosine similarity of the 28×28 fields).
 NEAR_DIGIT_QUANTILE = 0.05
 DIGIT_SAMPLE = 1000  # digits whose nearest neighbours set that threshold
-OVERSAMPLE = 3  # marks drawn per example asked for: some are blank or near a digit
+OVERSAMPLE = 3  # pages drawn at most per mark asked for: some read blank or in pieces
 
 
 def _pen(rng: np.random.Generator) -> int:
