@@ -244,8 +244,13 @@ def digit_file(tmp_path: Path) -> Path:
     return path
 
 
-def open_page(browser, gateway: GatewayProcess, viewport: dict, ready: bool = True):
+def open_page(
+    browser, gateway: GatewayProcess, viewport: dict, ready: bool = True, clock: bool = False
+):
+    """The page, ready (or not); with `clock`, its timers run on a clock the test moves."""
     page = browser.new_page(viewport=viewport)
+    if clock:
+        page.clock.install()
     stub(page, "/readyz", [READY if ready else NOT_READY])
     page.goto(gateway.url + "/")
     page.wait_for_selector("#status:has-text('ready')" if ready else "#status.down")
@@ -386,16 +391,24 @@ def test_an_uploaded_image_is_shown_on_the_pad(
 
 
 def test_a_pause_between_strokes_sends_one_request(browser, lone_gateway: GatewayProcess) -> None:
-    """A 7 drawn in two strokes with a short lift of the pen: no answer for half a digit."""
-    page = open_page(browser, lone_gateway, DESKTOP)
+    """A 7 drawn in two strokes with a short lift of the pen: no answer for half a digit.
+
+    The page's clock is paused and moved by hand, so a slow machine cannot stretch the lift.
+    """
+    page = open_page(browser, lone_gateway, DESKTOP, clock=True)
     try:
         asked = stub(page, "/predict", [(200, answer(7))])
+        page.clock.pause_at(page.evaluate("Date.now()") + 1000)
         first, second = STROKES[7]
         draw(page, [first])
-        page.wait_for_timeout(200)  # the pen lifted, shorter than the page's delay
+        page.clock.run_for(200)  # the pen lifted, shorter than the page's delay
         draw(page, [second])
+        page.clock.run_for(2000)
+        # Chromium encodes canvases when idle, in order: once a new encoding is done, every
+        # request the page meant to send is on its way.
+        page.evaluate("new Promise((done) => pad.toBlob(done))")
         page.wait_for_selector("#digit:has-text('7')")
-        page.wait_for_timeout(600)
+        page.wait_for_timeout(200)
         assert len(asked) == 1
     finally:
         page.close()
