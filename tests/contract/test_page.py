@@ -48,6 +48,13 @@ def test_a_shadow_across_the_digit_is_not_ink(index: int) -> None:
     assert difference(field_of(pages.shadowed(clean, depth=0.5)), field_of(clean)) < CLOSE
 
 
+@pytest.mark.parametrize("index", [0, 1, 2])
+def test_a_deep_shadow_over_half_the_photo_is_light_not_a_thick_pen(index: int) -> None:
+    """Darker than most of the ink stands out of the paper, and wider than any stroke."""
+    clean = clean_page(index)
+    assert difference(field_of(pages.shadowed(clean, depth=0.7)), field_of(clean)) < CLOSE
+
+
 def test_sensor_noise_is_not_ink() -> None:
     clean = clean_page()
     field = field_of(pages.noisy(clean, sigma=14.0))
