@@ -22,7 +22,7 @@ import numpy as np
 
 from benchmarks.output import stop
 from client.styles import DIGIT_STYLES, NON_DIGITS, render, render_non_digit
-from contract.answers import MIN_DIGIT_SCORE, NOT_A_DIGIT, judge
+from contract.answers import MIN_DIGIT_SCORE, NOT_A_DIGIT, judge_all, per_reading
 from contract.digits import load_bundled
 from contract.image_errors import ImageError
 from contract.model import DIGIT_SCORE, PROBABILITIES
@@ -64,14 +64,10 @@ def main(argv: list[str] | None = None) -> int:
         """The share judged not_a_digit (or refused), and each reading's digit scores."""
         found = [r for r in readings if r is not None]
         out = serving(images=tf.constant(np.concatenate([r.images() for r in found])))
-        ends = np.cumsum([len(r.digits) for r in found])[:-1]
-        rows = np.split(out[PROBABILITIES].numpy(), ends)
-        scores = np.split(out[DIGIT_SCORE].numpy(), ends)
-        judged = [
-            judge(r, p, s).status == NOT_A_DIGIT
-            for r, p, s in zip(found, rows, scores, strict=True)
-        ]
-        return (sum(judged) + len(readings) - len(found)) / len(readings), scores
+        scores = out[DIGIT_SCORE].numpy()
+        answers = judge_all(found, out[PROBABILITIES].numpy(), scores)
+        judged = sum(answer.status == NOT_A_DIGIT for answer in answers)
+        return (judged + len(readings) - len(found)) / len(readings), per_reading(found, scores)
 
     with ProcessPoolExecutor(args.jobs) as pool:
         digit_jobs = [(style, i) for style in DIGIT_STYLES for i in range(args.digits)]

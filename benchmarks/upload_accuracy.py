@@ -51,11 +51,11 @@ from client.styles import (  # noqa: E402
     render_non_digit,
     render_number,
 )
-from contract.answers import judge  # noqa: E402
+from contract.answers import NOT_A_DIGIT, NUMBER, Answer, judge_all  # noqa: E402
 from contract.digits import DataError, load_test_set  # noqa: E402
 from contract.model import DIGIT_SCORE, PROBABILITIES  # noqa: E402
 from contract.preprocessing import ImageError, preprocess  # noqa: E402
-from contract.reading import read  # noqa: E402
+from contract.reading import Reading, read  # noqa: E402
 
 DEFAULT_DATA_DIR = REPO_ROOT.parent / "shared" / "data" / "mnist-test"
 BASELINE_STYLE = "plain"
@@ -63,7 +63,6 @@ GOAL_POINTS = 1.0  # each style within 1 point of plain PNGs
 GOAL_NUMBER_LENGTH, GOAL_NUMBER_READ = 4, 0.95
 GOAL_NON_DIGITS_FLAGGED = 0.90
 GOAL_DIGITS_FLAGGED = 0.01
-NOT_A_DIGIT = "not_a_digit"
 CHUNK = 250
 GATEWAY_BATCH = 32
 BLANK = np.zeros((28, 28), np.float32)  # the input of a file preprocessing refused
@@ -72,34 +71,19 @@ BLANK = np.zeros((28, 28), np.float32)  # the input of a file preprocessing refu
 # --- the reader and judge of the contract ------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Read:
-    """What the reader made of one file: the model inputs of the digits it found (n, 28, 28),
-    and its Reading for the judge (None when the file was refused, e.g. as blank)."""
-
-    inputs: np.ndarray
-    reading: Any
-
-
-def read_file(data: bytes) -> Read:
+def read_file(data: bytes) -> Reading | None:
+    """What the reader makes of one file; None when it is refused (a blank is a 422)."""
     try:
-        reading = read(data)
+        return read(data)
     except ImageError:
-        reading = None
-    if reading is None or not reading.digits:  # refused (a blank is a 422) or nothing read
-        return Read(np.zeros((0, 28, 28), np.float32), None)
-    return Read(reading.images()[..., 0], reading)
+        return None
 
 
-def judge_read(result: Read, probabilities: np.ndarray, scores: np.ndarray | None) -> Any:
-    return None if result.reading is None else judge(result.reading, probabilities, scores)
-
-
-def answer_text(answer: Any) -> str | None:
+def answer_text(answer: Answer | None) -> str | None:
     """The digits an answer gives (a digit or a number), None for not_a_digit or a refusal."""
     if answer is None or answer.status == NOT_A_DIGIT:
         return None
-    if answer.status == "number":
+    if answer.status == NUMBER:
         return str(answer.number)
     return str(answer.digit)
 
@@ -133,7 +117,7 @@ class Task:
 class Done:
     files: list[bytes] | None
     inputs: np.ndarray | None
-    reads: list[Read] | None
+    reads: list[Reading | None] | None
 
 
 def render_task(task: Task) -> list[bytes]:
@@ -218,22 +202,15 @@ def gateway_predictions(url: str, files: list[bytes]) -> np.ndarray:
     return np.array(digits)
 
 
-def judge_all(reads: Sequence[Read], classify: Classifier) -> list[Any]:
-    """Every file's answer: all the digits found classified in one go, then judged per file."""
-    inputs = [r.inputs for r in reads if len(r.inputs)]
-    probabilities, scores = (
-        classify(np.concatenate(inputs)) if inputs else (np.zeros((0, 10)), None)
-    )
-    answers, start = [], 0
-    for result in reads:
-        end = start + len(result.inputs)
-        answers.append(
-            judge_read(
-                result, probabilities[start:end], None if scores is None else scores[start:end]
-            )
-        )
-        start = end
-    return answers
+def judge_files(reads: Sequence[Reading | None], classify: Classifier) -> list[Answer | None]:
+    """Every file's answer (None when refused): all the digits found classified in one go,
+    then judged per file."""
+    found = [r for r in reads if r is not None]
+    if not found:
+        return [None] * len(reads)
+    images = np.concatenate([r.images()[..., 0] for r in found])
+    judged = iter(judge_all(found, *classify(images)))
+    return [None if r is None else next(judged) for r in reads]
 
 
 # --- the three measures ---------------------------------------------------------------------
@@ -269,7 +246,7 @@ def measure_style(
         predicted = target.classify(inputs)[0].argmax(axis=1)
     result: dict[str, Any] = {"accuracy": float((predicted == labels).mean())}
     if target.judging and target.classify:
-        answers = judge_all([r for d in done for r in d.reads or []], target.classify)
+        answers = judge_files([r for d in done for r in d.reads or []], target.classify)
         result["flagged"] = float(np.mean([answer_text(a) is None for a in answers]))
         result["answered_right"] = float(
             np.mean(
@@ -294,7 +271,7 @@ def measure_numbers(
         ]
         start = time.perf_counter()
         reads = [r for d in target.run(style, groups, inputs=False) for r in d.reads or []]
-        answers = judge_all(reads, target.classify)
+        answers = judge_files(reads, target.classify)
         right = [answer_text(a) == text for a, text in zip(answers, expected, strict=True)]
         results[length] = {
             "numbers": count,
@@ -308,11 +285,11 @@ def measure_non_digits(target: Target, kind: str, count: int) -> dict[str, Any]:
     assert target.judging and target.classify
     start = time.perf_counter()
     reads = [r for d in target.run(kind, np.zeros(count), inputs=False) for r in d.reads or []]
-    answers = judge_all(reads, target.classify)
+    answers = judge_files(reads, target.classify)
     return {
         "images": count,
         "flagged": float(np.mean([answer_text(a) is None for a in answers])),
-        "refused": float(np.mean([r.reading is None for r in reads])),  # e.g. blank: a 422
+        "refused": float(np.mean([r is None for r in reads])),  # e.g. blank: a 422
         "seconds": time.perf_counter() - start,
     }
 

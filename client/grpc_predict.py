@@ -20,7 +20,7 @@ import numpy as np
 from client.answers import COLUMNS, as_json, cells
 from client.errors import Unreachable, read_files
 from client.report import format_table
-from contract.answers import Answer, judge
+from contract.answers import Answer, judge_all
 from contract.model import (
     DIGIT_SCORE,
     IMAGE_SHAPE,
@@ -96,15 +96,8 @@ async def _predict_all(
     if found is None:
         return [r for r in readings if isinstance(r, str)]
     probabilities, scores, version = found
-    ends = np.cumsum([len(reading.digits) for reading in good])[:-1]
-    per_image = np.split(scores, ends) if scores is not None else [None] * len(good)
-    judged = iter(
-        (judge(reading, rows, image_scores), version)
-        for reading, rows, image_scores in zip(
-            good, np.split(probabilities, ends), per_image, strict=True
-        )
-    )
-    return [r if isinstance(r, str) else next(judged) for r in readings]
+    judged = iter(judge_all(good, probabilities, scores))
+    return [r if isinstance(r, str) else (next(judged), version) for r in readings]
 
 
 class PredictClient:
@@ -118,9 +111,14 @@ class PredictClient:
         self._stub = PredictionServiceStub(self._channel)
 
     def build_request(
-        self, pixels: Sequence[np.ndarray], version: int | None = None, label: str | None = None
+        self,
+        pixels: Sequence[np.ndarray],
+        version: int | None = None,
+        label: str | None = None,
+        outputs: Sequence[str] = (PROBABILITIES,),
     ) -> predict_pb2.PredictRequest:
-        """A PredictRequest for float32 [28, 28] images in 0..1 (the preprocessed uploads)."""
+        """A PredictRequest for float32 [28, 28] images in 0..1 (the preprocessed uploads),
+        asking for `outputs` (none named: every output of the signature)."""
         batch = np.stack(pixels).astype(np.float32).reshape(IMAGE_SHAPE)
         request = predict_pb2.PredictRequest()
         request.model_spec.name = self._model_name
@@ -130,7 +128,7 @@ class PredictClient:
         elif label:
             request.model_spec.version_label = label
         request.inputs[INPUT_NAME].CopyFrom(make_tensor_proto(batch))
-        request.output_filter.append(PROBABILITIES)
+        request.output_filter.extend(outputs)
         return request
 
     async def predict(self, request: predict_pb2.PredictRequest) -> predict_pb2.PredictResponse:
@@ -146,9 +144,8 @@ class PredictClient:
     ) -> tuple[np.ndarray, np.ndarray | None, int]:
         """Probabilities [N, 10] for N images, their digit_score [N] (None from a version
         exported before it), and the version that answered."""
-        request = self.build_request(pixels, version, label)
-        del request.output_filter[:]  # every output: only some versions have digit_score
-        response = await self.predict(request)
+        # Every output: naming digit_score would be an error for a version exported before it.
+        response = await self.predict(self.build_request(pixels, version, label, outputs=()))
         outputs = response.outputs
         scores = make_ndarray(outputs[DIGIT_SCORE]) if DIGIT_SCORE in outputs else None
         return make_ndarray(outputs[PROBABILITIES]), scores, response.model_spec.version.value

@@ -14,7 +14,8 @@ Every stage imports it and none restates it:
 - `contract.reading`: an upload read as the digits it shows, left to right, each with its
   model input, its box in the upload and its shape (`read(data) -> Reading`);
 - `contract.answers`: the judge, a Reading and the model's probabilities to an answer with a
-  status: digit, uncertain, not_a_digit or number (`judge(reading, probabilities)`);
+  status: digit, uncertain, not_a_digit or number (`judge(reading, probabilities, scores)`,
+  `judge_all` for several uploads in one batch);
 - `contract.likeness`: how far a field lies from the shapes MNIST digits take;
 - `contract.digits`: real MNIST digits for samples and benchmarks, and the IDX file format;
 - `contract.project`: the project's name and version, recorded with every run and version;

@@ -4,6 +4,8 @@
     probabilities, scores = model(reading.images())   # float [n, 10] and [n], a row per digit
     answer = judge(reading, probabilities, scores)    # scores: the model's digit_score
 
+    answers = judge_all(readings, probabilities, scores)  # several uploads' digits in one batch
+
 `answer.status` is one of:
 
 - `digit`: one digit, the model clearly decided (`answer.digit`, `answer.confidence`);
@@ -31,6 +33,7 @@ the official test set.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -158,6 +161,25 @@ def judge(
     if 2 * len(flagged) >= len(read):  # half the row or more
         return Answer(NOT_A_DIGIT, digits, (f"{len(flagged)} of {len(read)} marks are no digit",))
     return Answer(NUMBER, digits)
+
+
+def per_reading(readings: Sequence[Reading], rows: np.ndarray) -> list[np.ndarray]:
+    """The model's rows for all the readings' digits, reading after reading, split back per
+    reading."""
+    ends = np.cumsum([len(reading.digits) for reading in readings])[:-1]
+    return np.split(rows, ends)
+
+
+def judge_all(
+    readings: Sequence[Reading], probabilities: np.ndarray, digit_scores: np.ndarray | None = None
+) -> list[Answer]:
+    """The answers for several uploads whose digits went to the model in one batch, reading
+    after reading (`np.concatenate([r.images() for r in readings])`)."""
+    rows = per_reading(readings, probabilities)
+    scores: list[np.ndarray | None] = [None] * len(readings)  # a model without digit_score
+    if digit_scores is not None:
+        scores = list(per_reading(readings, digit_scores))
+    return [judge(r, p, s) for r, p, s in zip(readings, rows, scores, strict=True)]
 
 
 def strays(digits: tuple[DigitAnswer, ...], scores: list[float | None]) -> tuple[DigitAnswer, ...]:

@@ -3,7 +3,7 @@
     reading = read(data)                      # or read_opened(open_checked(data)), read_array
     batch = reading.images()                  # float32 [n, 28, 28, 1]: serving_default's input
     reading.digits[i].box                     # (left, top, right, bottom) in the upload's pixels
-    answer = contract.answers.judge(reading, probabilities)   # probabilities: [n, 10]
+    answer = contract.answers.judge(reading, probabilities, scores)   # [n, 10], [n]
 
 The page is analysed as for `preprocess` (`contract.page`: lighting, lines, noise, the ink's
 mask and its components); the main cluster of components (`contract.grouping`) is cut into

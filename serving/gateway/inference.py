@@ -2,8 +2,8 @@
 
 Preprocessing reads each image as the digits it shows (contract.reading); the digits of all
 images, stacked, go to the model server in one Predict; postprocessing splits the rows back
-per image and judges each image (contract.answers.judge): digit, uncertain, not_a_digit or
-number.
+per image and judges each image (contract.answers.judge_all): digit, uncertain, not_a_digit
+or number.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from contract.answers import DIGIT, UNCERTAIN, Answer, DigitAnswer, judge
+from contract.answers import DIGIT, UNCERTAIN, Answer, DigitAnswer, judge_all, per_reading
 from contract.reading import ReadDigit, Reading
 from serving.gateway.instruments import ANSWERS, CONFIDENCE, PREDICTIONS, child, timed_stage
 from serving.gateway.pool import Preprocessing
@@ -47,20 +47,6 @@ async def predict(
     return await predictor.predict(batch, selector, request_id)  # all digits in one Predict
 
 
-def per_image(readings: Sequence[Reading], rows: np.ndarray) -> list[np.ndarray]:
-    """The model's rows split back per image."""
-    ends = np.cumsum([len(reading.digits) for reading in readings])
-    return np.split(rows, ends[:-1])
-
-
-def judge_all(readings: Sequence[Reading], prediction: PredictResult) -> list[Answer]:
-    rows = per_image(readings, prediction.probabilities)
-    scores: list[np.ndarray | None] = [None] * len(readings)  # a version without digit_score
-    if prediction.digit_scores is not None:
-        scores = list(per_image(readings, prediction.digit_scores))
-    return [judge(reading, r, s) for reading, r, s in zip(readings, rows, scores, strict=True)]
-
-
 def postprocess(
     prediction: PredictResult,
     readings: Sequence[Reading],
@@ -72,7 +58,7 @@ def postprocess(
         digit = int(np.argmax(row))
         child(PREDICTIONS, str(digit), version).inc()
         child(CONFIDENCE, version).observe(float(row[digit]))
-    split = per_image(readings, prediction.probabilities)
+    split = per_reading(readings, prediction.probabilities)
     results = []
     for reading, answer, rows in zip(readings, answers, split, strict=True):
         child(ANSWERS, answer.status, version).inc()
@@ -136,7 +122,7 @@ async def run_prediction(
     with timed_stage("predict") as inference:
         prediction = await predict(predictor, batch, selector, request_id)
     with timed_stage("postprocess"):
-        answers = judge_all(readings, prediction)
+        answers = judge_all(readings, prediction.probabilities, prediction.digit_scores)
         predictions = postprocess(prediction, readings, answers, include_input)
     if after_predict is not None:
         after_predict(batch, prediction, inference.seconds, answers)

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from contract import answers
-from contract.answers import DIGIT, NOT_A_DIGIT, NUMBER, UNCERTAIN, judge
+from contract.answers import DIGIT, NOT_A_DIGIT, NUMBER, UNCERTAIN, judge, judge_all
 from contract.preprocessing import NoInk
 from contract.reading import ReadDigit, Reading, Shape, read
 from tests.contract import pages
@@ -134,6 +134,19 @@ def test_rows_must_match_the_digits() -> None:
         judge(reading(TYPICAL), np.stack([confident(1), confident(2)]))
     with pytest.raises(ValueError, match="digit scores for 1 digits"):
         judge(reading(TYPICAL), confident(1)[np.newaxis], np.ones(2))
+
+
+def test_a_batch_is_judged_upload_by_upload() -> None:
+    """Three uploads' digits in one batch (1, 2 and 1 of them): each upload gets its rows."""
+    uploads = [reading(TYPICAL), reading(TYPICAL, TYPICAL), reading(TYPICAL)]
+    rows = np.stack([confident(3), confident(2), confident(6), confident(9)])
+    scores = np.array([0.9, 0.95, 0.9, answers.MIN_DIGIT_SCORE / 2])
+    judged = judge_all(uploads, rows, scores)
+    assert [a.status for a in judged] == [DIGIT, NUMBER, NOT_A_DIGIT]
+    assert judged[0].digit == 3 and judged[1].number == "26"
+    assert [a.status for a in judge_all(uploads, rows)] == [DIGIT, NUMBER, DIGIT]  # no scores
+    with pytest.raises(ValueError, match="rows of probabilities"):
+        judge_all(uploads, rows[:3])
 
 
 # --- the shape side on real images: the model is assumed sure (the worst case) ---------------
