@@ -3,11 +3,11 @@ official test set and a model: the benchmark is run by hand, see its docstring).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.upload_accuracy import Task, answer_text, chunk_rng, goal_rows, run_task
 from client.styles import NUMBER_STYLES
+from contract.answers import DIGIT, NOT_A_DIGIT, NUMBER, UNCERTAIN, Answer, DigitAnswer
 from contract.digits import load_bundled
 from tests.fixtures.cli import assert_one_line_error, run_cli
 
@@ -37,18 +37,16 @@ def test_a_task_renders_the_same_files_whatever_runs_it() -> None:
     assert chunk_rng("scribble", 1).random() == chunk_rng("scribble", 1).random()
 
 
-@dataclass
-class FakeAnswer:
-    status: str
-    digit: int | None = None
-    number: str | None = None
+def answer(status: str, *digits: int) -> Answer:
+    read = (DigitAnswer(DIGIT, d, 0.9, ((d, 0.9), (0, 0.1)), (0, 0, 1, 1), ()) for d in digits)
+    return Answer(status, tuple(read))
 
 
 def test_answers_are_compared_as_the_digits_they_give() -> None:
-    assert answer_text(FakeAnswer("digit", digit=7)) == "7"
-    assert answer_text(FakeAnswer("uncertain", digit=4)) == "4"  # the most likely, as shown
-    assert answer_text(FakeAnswer("number", number="2026")) == "2026"
-    assert answer_text(FakeAnswer("not_a_digit")) is None
+    assert answer_text(answer(DIGIT, 7)) == "7"
+    assert answer_text(answer(UNCERTAIN, 4)) == "4"  # the most likely, as shown
+    assert answer_text(answer(NUMBER, 2, 0, 2, 6)) == "2026"
+    assert answer_text(answer(NOT_A_DIGIT, 1)) is None
     assert answer_text(None) is None  # refused, e.g. a blank upload
 
 
