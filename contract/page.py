@@ -5,7 +5,8 @@ Two images come out of it, on purpose different:
 - `ink`, float32 0..1 at the work size: what the model will see, soft. The polarity is the
   extreme that stands out of the paper; uneven light is flattened (the paper's brightness,
   a grey opening of a coarse copy, is divided out, so a shadow or a gradient does not look
-  like ink; on evenly lit paper one level, so a thick pen's blot is not taken for paper);
+  like ink; one level when the paper round the page's edge is evenly lit, or the opening's
+  raised part is a thick pen's blot, so where a broad pen's strokes meet is not paper);
   paper lines that cross the whole page are subtracted; a floor at a few standard
   deviations of the sensor noise is cut to 0; the ink's core (a high percentile inside the
   mask) is scaled to 1.
@@ -129,10 +130,18 @@ def paper_level(oriented: np.ndarray) -> np.ndarray | float:
     level = min(float(np.median(coarse)), float(np.median(opened)) + FLAT_BACKGROUND)
     low, high = np.percentile(opened, (5, 95))
     peak = float(coarse.max())
-    if high - low < FLAT_BACKGROUND or blot(opened, low, high, peak):
+    if high - low < FLAT_BACKGROUND or even_border(opened) or blot(opened, low, high, peak):
         return level
     smooth = (erode(opened, 3) + dilate(opened, 3)) / 2  # soften the opening's plateaus
     return resize(smooth, *oriented.shape)
+
+
+def even_border(opened: np.ndarray) -> bool:
+    """The paper round the page's edge is evenly lit: what the opening raised inside is ink.
+    (Light that varies, a gradient or a shadow's edge, reaches the edge: a digit seldom does.)"""
+    ring = np.concatenate([opened[0], opened[-1], opened[1:-1, 0], opened[1:-1, -1]])
+    low, high = np.percentile(ring, (5, 95))
+    return bool(high - low < FLAT_BACKGROUND)
 
 
 def blot(opened: np.ndarray, low: float, high: float, peak: float) -> bool:

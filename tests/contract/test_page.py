@@ -79,6 +79,16 @@ def test_a_thick_pen_is_brought_to_mnist_stroke_width(index: int) -> None:
     assert THIN_STROKE <= stroke_width(field) <= THICK_STROKE
 
 
+@pytest.mark.parametrize("index", [0, 2, 5])
+def test_a_broad_pen_on_evenly_lit_paper_keeps_its_ink_whole(index: int) -> None:
+    """Where strokes meet, a broad pen's ink is wider than the paper's opening window; the
+    paper round the edge is even, so none of it is taken for light and divided out."""
+    digit, _ = pages.bundled(index)
+    coverage = pages.thicker(pages.place(pages.ink_of(digit, 120), (180, 180), (30, 30)), 9)
+    page = analyse(pages.on_paper(coverage))
+    assert page.ink[coverage >= 0.99].min() > 0.95
+
+
 def test_a_thin_pen_is_brought_to_mnist_stroke_width() -> None:
     digit, _ = pages.bundled(0)
     coverage = pages.place(pages.ink_of(digit, 280), (400, 500), (60, 110))
