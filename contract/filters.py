@@ -1,5 +1,6 @@
 """Small image filters on float arrays, in numpy and Pillow: resizing, grey erosion and
-dilation (separable, so a k×k window costs 2k per pixel), a median filter, Otsu's threshold."""
+dilation (over a square, separable, so a k×k window costs 2k per pixel; or over a disk), a
+median filter, Otsu's threshold."""
 
 from __future__ import annotations
 
@@ -49,6 +50,29 @@ def erode(values: np.ndarray, size: int) -> np.ndarray:
 def dilate(values: np.ndarray, size: int) -> np.ndarray:
     """Maximum over a size×size window (grey dilation), edges repeated."""
     return _rank(values, size, np.max)
+
+
+def _disk_rank(values: np.ndarray, size: int, reduce: Callable[..., np.ndarray]) -> np.ndarray:
+    """`reduce` over a disk of diameter `size` (meant for small images: every window's disk
+    pixels are gathered at once)."""
+    if size <= 1:
+        return values
+    half = size // 2
+    rows, cols = np.mgrid[-half : half + 1, -half : half + 1]
+    disk = rows**2 + cols**2 <= (half + 0.5) ** 2
+    windows = sliding_window_view(np.pad(values, half, mode="edge"), (size, size))
+    return reduce(windows[..., disk], axis=-1)
+
+
+def erode_round(values: np.ndarray, size: int) -> np.ndarray:
+    """Minimum over a disk `size` pixels across (a round pen tip), edges repeated: thins
+    strokes by the same width whatever their direction, and leaves holes round."""
+    return _disk_rank(values, size, np.min)
+
+
+def dilate_round(values: np.ndarray, size: int) -> np.ndarray:
+    """Maximum over a disk `size` pixels across, edges repeated."""
+    return _disk_rank(values, size, np.max)
 
 
 def median_filter(values: np.ndarray, size: int) -> np.ndarray:
