@@ -79,12 +79,13 @@ MIN_TOP = 0.35  # the model recognises no digit at all (digits' 1st percentile: 
 MAX_FIELD_INK = 0.30  # a field this full is a tangle or a blot (MNIST's 99.5th pct: 0.25)
 MAX_LENGTH = 4.2  # strokes this long are a scribble's (MNIST's 99.5th percentile: 4.05)
 # --- the model's digit_score (contract/model.py) -----------------------------------------------
-# Alone enough: about the styled digits' 0.5th percentile (0.150 on 150 bundled digits per
-# style, 0.190 on all 500; `python -m benchmarks.digit_scores [--digits 500]`, the CNN trained
-# on the bundled subset, seed 1). Chosen on the digits only, never on the non-digits, and
-# again when that model changes (0.1, then 0.07, while earlier models' percentile was 0.12,
-# then 0.073: the non-digit examples it learns from are read by this contract).
-MIN_DIGIT_SCORE = 0.15
+# Alone enough. Chosen on the styled validation digits alone, never on the non-digits: the
+# highest of 0.07, 0.1, 0.12, 0.15 at which the judge flags at most 0.5% of them, half the
+# goal, since the official test digits were flagged about 1.4 times as often
+# (`python -m benchmarks.digit_scores --digits 500`, the CNN trained on the bundled subset,
+# seed 1: 0.48% at 0.1, 0.57% at 0.12). Chosen again when that model changes: the non-digit
+# examples it learns from are read by this contract.
+MIN_DIGIT_SCORE = 0.1
 # A mark under this share of the tallest mark's height with a digit score under
 # MIN_DIGIT_SCORE, beside digits, is a stray (a broken digit's pieces: 0.49 to 0.58).
 STRAY_HEIGHT = 0.6
