@@ -33,8 +33,8 @@ CENTRE = 14.0  # mean centre of mass of MNIST digits, in pixel indices
 # Stroke width (2 × area / perimeter of the field's pixels over 0.5) of the 500 bundled
 # MNIST digits: median 1.9 px, 5th percentile 1.36, 95th 2.96. Outside [THIN, THICK] the
 # pen is brought to STROKE_TARGET: above MNIST's median, because eroding a felt pen all the
-# way down lost more digits (pen_thick style on the bundled digits, eroded over a disk:
-# 97.4% at 2.0 and 2.2, 98.2% at 2.5 and 2.8; over a square, 97.4% at 2.5).
+# way down lost more digits (pen_thick style on the bundled digits, one model, eroded over a
+# disk: 97.4% at 2.0 and 2.2, 98.2% at 2.5 and 2.8; over a square, 97.4% at 2.5).
 THICK_STROKE = 3.0
 THIN_STROKE = 1.2
 STROKE_TARGET = 2.5
