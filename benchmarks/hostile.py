@@ -43,7 +43,7 @@ from benchmarks.hostile_images import cases
 from benchmarks.output import add_output, progress, stop, write_json
 from contract.model import MODEL_NAME
 from processes import proc
-from processes.ports import LOOPBACK, free_port
+from processes.ports import LOOPBACK, free_ports
 from processes.servers import GatewayProcess, model_server_command, running_gateway
 from processes.service import Service, start, wait_ready
 
@@ -273,7 +273,7 @@ class FixedModelServer:
     log_path: Path
 
     def __post_init__(self) -> None:
-        self.grpc_port, self.rest_port = free_port(), free_port()
+        self.grpc_port, self.rest_port = free_ports(2)
         self.service: Service | None = None
 
     @property

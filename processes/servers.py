@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from contract.model import MODEL_NAME
-from processes.ports import LOOPBACK, free_port
+from processes.ports import LOOPBACK, free_port, free_ports
 from processes.service import REPO_ROOT, Service, running
 
 CONFIG_DIR = REPO_ROOT / "serving" / "config"
@@ -151,7 +151,7 @@ def running_model_server(
 ) -> Iterator[ModelServerProcess]:
     """The model server on free ports with `flags` (see `model_server_command`). Ready when
     `wait_for_model` has an AVAILABLE version (None: when the REST port answers at all)."""
-    grpc_port, rest_port = free_port(), free_port()
+    grpc_port, rest_port = free_ports(2)
     command = model_server_command(
         grpc_port, rest_port, *flags, model_base_path=model_base_path, model_name=model_name
     )

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from processes.ports import free_port
+from processes.ports import free_ports
 from processes.service import group_running
 from tests.fixtures.models import REPO_ROOT
 
@@ -26,14 +26,15 @@ SERVICES = ("model_server", "gateway")
 def demo_env(published_model: Path, tmp_path: Path) -> Iterator[dict[str, str]]:
     models = tmp_path / "models" / "mnist"
     shutil.copytree(published_model, models)
+    grpc_port, rest_port, gateway_port = free_ports(3)
     env = {
         **os.environ,
         "MODEL_BASE_PATH": str(models),
         "RUN_DIR": str(tmp_path / "runs" / "cnn"),
         "DEMO_CONFIG_DIR": str(tmp_path / "config"),
-        "DEMO_GRPC_PORT": str(free_port()),
-        "DEMO_REST_PORT": str(free_port()),
-        "DEMO_GATEWAY_PORT": str(free_port()),
+        "DEMO_GRPC_PORT": str(grpc_port),
+        "DEMO_REST_PORT": str(rest_port),
+        "DEMO_GATEWAY_PORT": str(gateway_port),
         "DEMO_PID_DIR": str(tmp_path / "run"),
         "DEMO_LOG_DIR": str(tmp_path / "logs"),
     }
