@@ -17,7 +17,8 @@ measures, in process: numbers of 2 to 6 test digits side by side (read right, pe
 goal ≥ 95% for 4 digits), generated non-digits (scribbles, noise, letters, photos of other
 things) flagged `not_a_digit` (goal ≥ 90%), and real digits of every style flagged (goal
 < 1%). Until they exist it says "not measured". Rendering and preprocessing run in `--jobs`
-processes, every file from a seeded generator (the same files on every run).
+processes, every file from a seeded generator (the same files on every run; `--draw K`
+seeds another set, to see how much a figure owes to the random sizes, places and pens).
 `--limit N` measures the first N digits only; results go to .run/bench/upload_accuracy.json
 unless --output says where. The exit status is 1 when a measured goal is missed.
 """
@@ -91,9 +92,11 @@ def answer_text(answer: Answer | None) -> str | None:
 # --- work in the worker processes ---------------------------------------------------------------
 
 
-def chunk_rng(kind: str, index: int) -> np.random.Generator:
-    """One generator per (style, chunk): the same files whatever --jobs or --styles say."""
-    return np.random.default_rng([zlib.crc32(kind.encode()), index])
+def chunk_rng(kind: str, index: int, draw: int = 0) -> np.random.Generator:
+    """One generator per (style, chunk): the same files whatever --jobs or --styles say.
+    Another `draw` gives the same digits other sizes, places, pens and papers."""
+    seed = [zlib.crc32(kind.encode()), index] + ([draw] if draw else [])
+    return np.random.default_rng(seed)
 
 
 def model_input(data: bytes) -> np.ndarray:
@@ -111,6 +114,7 @@ class Task:
     files: bool  # send the files back (for the gateway)
     inputs: bool  # preprocess each file for the model
     reads: bool  # run the reader on each file
+    draw: int = 0  # see chunk_rng
 
 
 @dataclass(frozen=True)
@@ -121,7 +125,7 @@ class Done:
 
 
 def render_task(task: Task) -> list[bytes]:
-    rng = chunk_rng(task.kind, task.index)
+    rng = chunk_rng(task.kind, task.index, task.draw)
     if task.kind in NUMBER_STYLES:
         return [render_number(list(digits), task.kind, rng) for digits in task.images]
     if task.kind in NON_DIGITS:
@@ -222,10 +226,11 @@ class Target:
     classify: Classifier | None  # in process (a SavedModel), else through the gateway
     gateway: str | None
     judging: bool  # read each file and judge it (needs the model in process)
+    draw: int = 0
 
     def run(self, kind: str, items: np.ndarray, inputs: bool) -> list[Done]:
         tasks = [
-            Task(kind, i, chunk, bool(self.gateway), inputs, self.judging)
+            Task(kind, i, chunk, bool(self.gateway), inputs, self.judging, self.draw)
             for i, chunk in enumerate(chunks(items, CHUNK))
         ]
         return list(self.pool.map(run_task, tasks))
@@ -321,6 +326,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="the styles' accuracy only: no reader, numbers or non-digits",
     )
+    parser.add_argument(
+        "--draw",
+        type=int,
+        default=0,
+        help="another random draw of every file (0, the published figures): how much a "
+        "style's figure owes to its sizes, places and pens",
+    )
     add_output(parser, "upload_accuracy")
     args = parser.parse_args(argv)
     unknown = set(args.styles.split(",")) - set(DIGIT_STYLES)
@@ -350,7 +362,9 @@ def main(argv: list[str] | None = None) -> int:
     raw = float((classify(images / 255.0)[0].argmax(axis=1) == labels).mean()) if classify else None
     judging = not args.accuracy_only and not args.gateway  # judging needs the model in process
     with ProcessPoolExecutor(args.jobs) as pool:
-        target = Target(pool, classify if args.model_dir else None, args.gateway, judging)
+        target = Target(
+            pool, classify if args.model_dir else None, args.gateway, judging, args.draw
+        )
         document = measure_all(target, args, images, labels, raw)
     document["seconds"] = round(time.perf_counter() - started, 1)
     document["jobs"] = args.jobs
@@ -401,6 +415,7 @@ def measure_all(
     print_goals(goals)
     return {
         "digits": len(labels),
+        "draw": args.draw,
         "raw_accuracy": raw,
         "baseline_style": BASELINE_STYLE,
         "styles": styles,

@@ -349,14 +349,23 @@ def _on_white(ink: np.ndarray, pen: RGB | float = 20.0) -> bytes:
     return _encode(Image.fromarray(_to_uint8(paper * (1 - ink) + np.mean(pen) * ink)), "PNG")
 
 
-def render_pen_thick(digit: np.ndarray, rng: np.random.Generator) -> bytes:
-    ink = _pen_ink(digit, int(rng.integers(100, 161)), thickness=float(rng.uniform(1.8, 2.4)))
+def pen_size(rng: np.random.Generator) -> int:
+    """The side of a digit written with a pen on white (pen_thick, pen_thin)."""
+    return int(rng.integers(100, 161))
+
+
+def render_pen(digit: np.ndarray, side: int, thickness: float, rng: np.random.Generator) -> bytes:
+    """Black ink on white, strokes `thickness` times MNIST's (benchmarks/pen_widths.py)."""
+    ink = _pen_ink(digit, side, thickness)
     return _on_white(_place(ink, ink.shape[0] + 40, ink.shape[1] + 40, rng))
+
+
+def render_pen_thick(digit: np.ndarray, rng: np.random.Generator) -> bytes:
+    return render_pen(digit, pen_size(rng), float(rng.uniform(1.8, 2.4)), rng)
 
 
 def render_pen_thin(digit: np.ndarray, rng: np.random.Generator) -> bytes:
-    ink = _pen_ink(digit, int(rng.integers(100, 161)), thickness=float(rng.uniform(0.3, 0.45)))
-    return _on_white(_place(ink, ink.shape[0] + 40, ink.shape[1] + 40, rng))
+    return render_pen(digit, pen_size(rng), float(rng.uniform(0.3, 0.45)), rng)
 
 
 def _ruled_paper(

@@ -37,6 +37,16 @@ def test_a_task_renders_the_same_files_whatever_runs_it() -> None:
     assert chunk_rng("scribble", 1).random() == chunk_rng("scribble", 1).random()
 
 
+def test_another_draw_renders_other_files_of_the_same_digits() -> None:
+    digits = load_bundled().images[:4]
+    published = run_task(Task("pen_thin", 0, digits, files=True, inputs=False, reads=False))
+    drawn = run_task(Task("pen_thin", 0, digits, True, False, False, draw=1))
+    again = run_task(Task("pen_thin", 0, digits, True, False, False, draw=1))
+    assert drawn.files == again.files
+    assert drawn.files is not None and published.files is not None
+    assert all(a != b for a, b in zip(drawn.files, published.files, strict=True))
+
+
 def answer(status: str, *digits: int) -> Answer:
     read = (DigitAnswer(DIGIT, d, 0.9, ((d, 0.9), (0, 0.1)), (0, 0, 1, 1), ()) for d in digits)
     return Answer(status, tuple(read))
