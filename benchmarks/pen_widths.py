@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from benchmarks.output import add_output, stop, write_json
+from benchmarks.output import add_output, progress, stop, write_json
 from benchmarks.upload_accuracy import (
     DEFAULT_DATA_DIR,
     chunk_rng,
@@ -92,11 +92,13 @@ def main(argv: list[str] | None = None) -> int:
         return float(np.mean(classify(inputs)[0][:, :10].argmax(axis=1) == labels))
 
     with ProcessPoolExecutor(args.jobs) as pool:
+        progress(f"plain: rendering and classifying {len(labels):,} digits ...")
         plain = accuracy(np.concatenate(list(pool.map(plain_chunk, parts))))
         print(f"{len(labels):,} test digits; plain PNGs {plain:.2%}")
         print(f"{'thickness':>9} {'measured':>9} {'accuracy':>9} {'vs plain':>9}")
         rows = []
         for thickness in args.thickness:
+            progress(f"pen {thickness}: rendering and classifying {len(labels):,} digits ...")
             done = list(pool.map(pen_chunk, [(thickness, i, part) for i, part in parts]))
             score = accuracy(np.concatenate([inputs for inputs, _ in done]))
             width = float(np.median([w for _, widths in done for w in widths]))

@@ -10,7 +10,7 @@ import pytest
 from processes.ports import free_port
 from tests.fixtures.cli import assert_one_line_error, run_cli
 
-BENCHMARKS = ["end_to_end", "model_server", "gateway_footprint", "upload_accuracy"]
+BENCHMARKS = ["end_to_end", "model_server", "gateway_footprint", "upload_accuracy", "pen_widths"]
 
 
 @pytest.mark.parametrize("name", BENCHMARKS)
