@@ -3,10 +3,10 @@
     .venv/bin/python -m benchmarks.pen_widths --model-dir models/mnist/1
 
 Each official test digit is written in black ink on white (client/styles.py, render_pen) at
-each `--thickness`, in times MNIST's stroke (pen_thick draws 1.8 to 2.4, pen_thin 0.3 to
-0.45), at the same size and place for every width. Each file is preprocessed as the gateway
-does and classified by the SavedModel. Per width it prints the stroke width measured on the
-files, relative to thickness 1 (ink area over outline length), the accuracy, and its
+each `--thickness` and at 1, in times MNIST's stroke (pen_thick draws 1.8 to 2.4, pen_thin
+0.3 to 0.45), at the same size and place for every width. Each file is preprocessed as the
+gateway does and classified by the SavedModel. Per width it prints the stroke width measured
+on the files, relative to thickness 1 (ink area over outline length), the accuracy, and its
 difference to plain PNGs of the same digits (the upload goal: within 1 point).
 """
 
@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         test = load_test_set(args.data_dir)
     except DataError as exc:
-        stop(str(exc))
+        stop(f"{exc}; pass --data-dir")
     images, labels = test.images[: args.limit], test.labels[: args.limit]
     parts = list(enumerate(chunks(images, CHUNK)))
     classify = saved_model_classifier(args.model_dir)
@@ -97,16 +97,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{len(labels):,} test digits; plain PNGs {plain:.2%}")
         print(f"{'thickness':>9} {'measured':>9} {'accuracy':>9} {'vs plain':>9}")
         rows = []
-        for thickness in args.thickness:
+        for thickness in sorted({*args.thickness, 1.0}):  # 1: MNIST's width, the measure's unit
             progress(f"pen {thickness}: rendering and classifying {len(labels):,} digits ...")
             done = list(pool.map(pen_chunk, [(thickness, i, part) for i, part in parts]))
             score = accuracy(np.concatenate([inputs for inputs, _ in done]))
             width = float(np.median([w for _, widths in done for w in widths]))
             rows.append({"thickness": thickness, "width": width, "accuracy": score})
-    mnist = next((r["width"] for r in rows if r["thickness"] == 1.0), None)
+    mnist = next(r["width"] for r in rows if r["thickness"] == 1.0)
     for row in rows:
-        relative = f"{row['width'] / mnist:8.2f}×" if mnist else f"{row['width']:6.2f} px"
         points = 100 * (row["accuracy"] - plain)
+        relative = f"{row['width'] / mnist:.2f}×"
         print(f"{row['thickness']:9.2f} {relative:>9} {row['accuracy']:9.2%} {points:+9.2f}")
     document = {"digits": len(labels), "plain": plain, "mnist_width": mnist, "pens": rows}
     write_json(args.output, document)
