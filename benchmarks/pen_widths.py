@@ -20,16 +20,17 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from benchmarks.output import add_output, progress, stop, write_json
+from benchmarks.output import add_output, progress, write_json
 from benchmarks.upload_accuracy import (
     DEFAULT_DATA_DIR,
     chunk_rng,
     chunks,
     model_input,
+    official_digits,
+    require_saved_model,
     saved_model_classifier,
 )
 from client.styles import pen_size, render, render_pen
-from contract.digits import DataError, load_test_set
 
 THICKNESSES = (0.3, 0.45, 1.0, 1.4, 1.8, 2.1, 2.4)
 CHUNK = 250
@@ -78,13 +79,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=2)
     add_output(parser, "pen_widths")
     args = parser.parse_args(argv)
-    if not (args.model_dir / "saved_model.pb").is_file():
-        stop(f"no SavedModel in --model-dir {args.model_dir}; `make demo` publishes one")
-    try:
-        test = load_test_set(args.data_dir)
-    except DataError as exc:
-        stop(f"{exc}; pass --data-dir")
-    images, labels = test.images[: args.limit], test.labels[: args.limit]
+    require_saved_model(args.model_dir)
+    images, labels = official_digits(args.data_dir, args.limit)
     parts = list(enumerate(chunks(images, CHUNK)))
     classify = saved_model_classifier(args.model_dir)
 

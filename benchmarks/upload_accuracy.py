@@ -345,17 +345,27 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def require_saved_model(model_dir: Path) -> None:
+    if not (model_dir / "saved_model.pb").is_file():
+        stop(f"no SavedModel in --model-dir {model_dir}; `make demo` publishes one")
+
+
+def official_digits(data_dir: Path, limit: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """The first `limit` official test digits and their labels (all with None)."""
+    try:
+        test = load_test_set(data_dir)
+    except DataError as exc:
+        stop(f"{exc}; pass --data-dir")
+    return test.images[:limit], test.labels[:limit]
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.gateway and not reachable(urlsplit(args.gateway).netloc):
         stop(f"nothing answers at --gateway {args.gateway}; `make demo` starts one", EXIT_DOWN)
-    if args.model_dir and not (args.model_dir / "saved_model.pb").is_file():
-        stop(f"no SavedModel in --model-dir {args.model_dir}; `make demo` publishes one")
-    try:
-        test = load_test_set(args.data_dir)
-    except DataError as exc:
-        stop(f"{exc}; pass --data-dir")
-    images, labels = test.images[: args.limit], test.labels[: args.limit]
+    if args.model_dir:
+        require_saved_model(args.model_dir)
+    images, labels = official_digits(args.data_dir, args.limit)
     started = time.perf_counter()
     model_dir = args.model_dir or args.raw_model_dir
     classify = saved_model_classifier(model_dir) if model_dir else None
