@@ -23,14 +23,16 @@ from PIL import Image
 from benchmarks.output import add_output, progress, write_json
 from benchmarks.upload_accuracy import (
     DEFAULT_DATA_DIR,
+    Task,
     chunk_rng,
     chunks,
     model_input,
     official_digits,
     require_saved_model,
+    run_task,
     saved_model_classifier,
 )
-from client.styles import pen_size, render, render_pen
+from client.styles import pen_size, render_pen
 
 THICKNESSES = (0.3, 0.45, 1.0, 1.4, 1.8, 2.1, 2.4)
 CHUNK = 250
@@ -62,12 +64,6 @@ def pen_chunk(job: tuple[float, int, np.ndarray]) -> tuple[np.ndarray, list[floa
     return np.stack(inputs), widths
 
 
-def plain_chunk(job: tuple[int, np.ndarray]) -> np.ndarray:
-    index, digits = job
-    rng = chunk_rng("plain", index)
-    return np.stack([model_input(render(digit, "plain", rng)) for digit in digits])
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model-dir", type=Path, required=True, help="a SavedModel version")
@@ -89,7 +85,8 @@ def main(argv: list[str] | None = None) -> int:
 
     with ProcessPoolExecutor(args.jobs) as pool:
         progress(f"plain: rendering and classifying {len(labels):,} digits ...")
-        plain = accuracy(np.concatenate(list(pool.map(plain_chunk, parts))))
+        tasks = [Task("plain", i, part, files=False, inputs=True, reads=False) for i, part in parts]
+        plain = accuracy(np.concatenate([done.inputs for done in pool.map(run_task, tasks)]))
         print(f"{len(labels):,} test digits; plain PNGs {plain:.2%}")
         print(f"{'thickness':>9} {'measured':>9} {'accuracy':>9} {'vs plain':>9}")
         rows = []

@@ -52,16 +52,20 @@ def dilate(values: np.ndarray, size: int) -> np.ndarray:
     return _rank(values, size, np.max)
 
 
+def _windows(values: np.ndarray, size: int) -> np.ndarray:
+    """Every pixel's size×size window, edges repeated: [height, width, size, size] (a view,
+    for small images: reducing it gathers them all)."""
+    return sliding_window_view(np.pad(values, size // 2, mode="edge"), (size, size))
+
+
 def _disk_rank(values: np.ndarray, size: int, reduce: Callable[..., np.ndarray]) -> np.ndarray:
-    """`reduce` over a disk of diameter `size` (meant for small images: every window's disk
-    pixels are gathered at once)."""
+    """`reduce` over a disk of diameter `size`."""
     if size <= 1:
         return values
     half = size // 2
     rows, cols = np.mgrid[-half : half + 1, -half : half + 1]
     disk = rows**2 + cols**2 <= (half + 0.5) ** 2
-    windows = sliding_window_view(np.pad(values, half, mode="edge"), (size, size))
-    return reduce(windows[..., disk], axis=-1)
+    return reduce(_windows(values, size)[..., disk], axis=-1)
 
 
 def erode_round(values: np.ndarray, size: int) -> np.ndarray:
@@ -76,10 +80,8 @@ def dilate_round(values: np.ndarray, size: int) -> np.ndarray:
 
 
 def median_filter(values: np.ndarray, size: int) -> np.ndarray:
-    """Median over a size×size window, edges repeated (for small images: it holds them all)."""
-    half = size // 2
-    windows = sliding_window_view(np.pad(values, half, mode="edge"), (size, size))
-    return np.median(windows.reshape(*values.shape, size * size), axis=-1)
+    """Median over a size×size window, edges repeated (for small images)."""
+    return np.median(_windows(values, size).reshape(*values.shape, size * size), axis=-1)
 
 
 def otsu(values: np.ndarray, bins: int = 64) -> float:

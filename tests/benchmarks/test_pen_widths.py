@@ -3,21 +3,14 @@ itself needs the official test set and a model: the benchmark is run by hand).""
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
 from benchmarks.pen_widths import pen_chunk, stroke_width
 from contract.digits import load_bundled
 from tests.fixtures.cli import assert_one_line_error, run_cli
-
-
-def png(pixels: np.ndarray) -> bytes:
-    out = io.BytesIO()
-    Image.fromarray(pixels.astype(np.uint8)).save(out, "PNG")
-    return out.getvalue()
+from tests.fixtures.images import encode
 
 
 def test_a_missing_model_is_one_line(tmp_path: Path) -> None:
@@ -27,11 +20,11 @@ def test_a_missing_model_is_one_line(tmp_path: Path) -> None:
 
 
 def test_a_bar_measures_its_width_in_digit_units() -> None:
-    page = np.full((140, 140), 245)
+    page = np.full((140, 140), 245, dtype=np.uint8)
     page[20:120, 60:70] = 20  # 10 px wide on a 140 px digit: 2 units of a 28 px one
     area, outline = 10 * 100, 2 * (10 + 100)  # the bar's ends shorten it a little
-    assert stroke_width(png(page), side=140) == 2 * area / outline * 28 / 140
-    assert stroke_width(png(page), side=70) == 2 * stroke_width(png(page), side=140)
+    assert stroke_width(encode(page), side=140) == 2 * area / outline * 28 / 140
+    assert stroke_width(encode(page), side=70) == 2 * stroke_width(encode(page), side=140)
 
 
 def test_broader_pens_measure_broader() -> None:
