@@ -73,7 +73,7 @@ check: setup
 	$(PY) -m serving.tfs_api.generate --check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy contract processes training export serving client tests benchmarks scripts
+	$(VENV)/bin/mypy contract reader processes training export serving client tests benchmarks scripts
 
 clean:
 	rm -rf $(VENV) runs models .pytest_cache .mypy_cache .ruff_cache

@@ -4,9 +4,9 @@ every upload style, and what the judge makes of them and of generated non-digits
     .venv/bin/python -m benchmarks.digit_scores --model-dir models/mnist/1
 
 Renders the 500 bundled validation digits (contract/data/held_out_digits.npz, never trained
-on; `--digits` of them) in each of the 20 upload styles of client/styles.py, reads each file
+on; `--digits` of them) in each of the 20 upload styles of reader/styles.py, reads each file
 as the gateway does, and prints the percentiles of digit_score over the digits read as one
-mark. Then it judges every file (contract.answers) and prints the share flagged not_a_digit:
+mark. Then it judges every file (reader.judge) and prints the share flagged not_a_digit:
 of the digits, and of `--non-digits` images of each generated kind (a file read as blank
 counts as flagged, as the gateway's 422). The threshold is chosen on the digits alone.
 """
@@ -21,12 +21,12 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.output import stop
-from client.styles import DIGIT_STYLES, NON_DIGITS, render, render_non_digit
-from contract.answers import MIN_DIGIT_SCORE, NOT_A_DIGIT, judge_all, per_reading
 from contract.digits import load_bundled
-from contract.image_errors import ImageError
 from contract.model import DIGIT_SCORE, PROBABILITIES
-from contract.reading import Reading, read
+from reader.image_errors import ImageError
+from reader.judge import MIN_DIGIT_SCORE, NOT_A_DIGIT, judge_all, per_reading
+from reader.reading import Reading, read
+from reader.styles import DIGIT_STYLES, NON_DIGITS, render, render_non_digit
 
 PERCENTILES = (0.1, 0.5, 1, 2, 5)
 

@@ -83,7 +83,7 @@ def worst_images() -> dict[str, bytes]:
 # VmHWM, not ru_maxrss: a forked child inherits its parent's ru_maxrss across exec.
 MEASURE_ONE = """
 import sys, time
-from contract.preprocessing import preprocess, warm_up
+from reader.preprocessing import preprocess, warm_up
 
 def high_water_kib():
     for line in open("/proc/self/status"):

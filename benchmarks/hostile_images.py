@@ -1,7 +1,7 @@
 """Damaged images for fuzzing the decoder: real files of every accepted format and flavour,
 truncated and mutated by a seeded generator (the same cases in every run).
 
-Used by tests/contract/test_decoder_fuzz.py (the decoder in process) and by
+Used by tests/reader/test_decoder_fuzz.py (the decoder in process) and by
 benchmarks/hostile.py (the same cases over HTTP against a running gateway).
 """
 

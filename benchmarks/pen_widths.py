@@ -2,7 +2,7 @@
 
     .venv/bin/python -m benchmarks.pen_widths --model-dir models/mnist/1
 
-Each official test digit is written in black ink on white (client/styles.py, render_pen) at
+Each official test digit is written in black ink on white (reader/styles.py, render_pen) at
 each `--thickness` and at 1, in times MNIST's stroke (pen_thick draws 1.8 to 2.4, pen_thin
 0.3 to 0.45), at the same size and place for every width. Each file is preprocessed as the
 gateway does and classified by the SavedModel. Per width it prints the stroke width measured
@@ -32,7 +32,7 @@ from benchmarks.upload_accuracy import (
     run_task,
     saved_model_classifier,
 )
-from client.styles import pen_size, render_pen
+from reader.styles import pen_size, render_pen
 
 THICKNESSES = (0.3, 0.45, 1.0, 1.4, 1.8, 2.1, 2.4)
 CHUNK = 250

@@ -26,8 +26,8 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from benchmarks.output import add_output, progress, write_json  # noqa: E402
 from contract.digits import load_bundled  # noqa: E402
-from contract.preprocessing import preprocess  # noqa: E402
-from contract.reading import read  # noqa: E402
+from reader.preprocessing import preprocess  # noqa: E402
+from reader.reading import read  # noqa: E402
 
 SIZES = {  # name: (width, height, format)
     "28×28 PNG": (28, 28, "PNG"),

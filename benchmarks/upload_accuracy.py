@@ -5,14 +5,14 @@ numbers of 2 to 6 of them, and generated images that are not digits.
     python -m benchmarks.upload_accuracy --gateway http://localhost:8000   # through /predict
     python -m benchmarks.upload_accuracy --model-dir models/mnist/1 --limit 1000   # quick
 
-Each test digit is rendered as a file in each style of client/styles.py (the plain 28×28 PNG,
+Each test digit is rendered as a file in each style of reader/styles.py (the plain 28×28 PNG,
 phone photos with uneven light, shadows, noise and blur, thick and thin pens, lined and
 squared paper, coloured ink, scans and other resolutions, ...), preprocessed by
-contract/preprocessing.py and classified by the SavedModel in this process (or sent to a
+reader/preprocessing.py and classified by the SavedModel in this process (or sent to a
 running gateway's /predict in batches). It prints, per style, the accuracy and its difference
 to plain PNGs of the same digits (the issue's goal: within 1 point).
 
-With a reader and a judge in the contract (contract/reading.py, contract/answers.py) it also
+With a reader and a judge in the contract (reader/reading.py, reader/judge.py) it also
 measures, in process: numbers of 2 to 6 test digits side by side (read right, per length;
 goal ≥ 95% for 4 digits), generated non-digits (scribbles, noise, letters, photos of other
 things) flagged `not_a_digit` (goal ≥ 90%), and real digits of every style flagged (goal
@@ -43,7 +43,12 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
 from benchmarks.output import EXIT_DOWN, add_output, progress, reachable, stop, write_json  # noqa: E402
-from client.styles import (  # noqa: E402
+from contract.digits import DataError, load_test_set  # noqa: E402
+from contract.model import DIGIT_SCORE, PROBABILITIES  # noqa: E402
+from reader.judge import NOT_A_DIGIT, NUMBER, Answer, judge_all  # noqa: E402
+from reader.preprocessing import ImageError, preprocess  # noqa: E402
+from reader.reading import Reading, read  # noqa: E402
+from reader.styles import (  # noqa: E402
     DIGIT_STYLES,
     NON_DIGITS,
     NUMBER_LENGTHS,
@@ -52,11 +57,6 @@ from client.styles import (  # noqa: E402
     render_non_digit,
     render_number,
 )
-from contract.answers import NOT_A_DIGIT, NUMBER, Answer, judge_all  # noqa: E402
-from contract.digits import DataError, load_test_set  # noqa: E402
-from contract.model import DIGIT_SCORE, PROBABILITIES  # noqa: E402
-from contract.preprocessing import ImageError, preprocess  # noqa: E402
-from contract.reading import Reading, read  # noqa: E402
 
 DEFAULT_DATA_DIR = REPO_ROOT.parent / "shared" / "data" / "mnist-test"
 BASELINE_STYLE = "plain"
@@ -431,7 +431,7 @@ def measure_all(
         "styles": styles,
         "numbers": numbers,
         "non_digits": non_digits,
-        "reader": "contract.reading + contract.answers" if target.judging else None,
+        "reader": "reader.reading + reader.judge" if target.judging else None,
         "goals": goals,
         "goals_missed": [row["goal"] for row in goals if not row["met"]],
     }

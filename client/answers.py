@@ -1,6 +1,6 @@
 """What one image's answer says, as the cells of a row: answer, confidence, version, status.
 
-Shared by `predict` (the gateway's JSON) and `grpc` (contract.answers.Answer, put in the
+Shared by `predict` (the gateway's JSON) and `grpc` (reader.judge.Answer, put in the
 gateway's JSON shape by `as_json`), so both commands print the same table.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from contract.answers import Answer
+from reader.judge import Answer
 
 COLUMNS = ["file", "answer", "confidence", "version", "status", ""]
 

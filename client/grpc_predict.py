@@ -1,8 +1,8 @@
 """`python -m client grpc IMG ...`: straight to TF Serving (or the local model server).
 
-Each image is read as the digits it shows (contract.reading, as the gateway reads it), one
+Each image is read as the digits it shows (reader.reading, as the gateway reads it), one
 `Predict` call on the `serving_default` signature carries every digit of every image, and
-each image is judged (contract.answers): a digit, uncertain, a number or not a digit. No
+each image is judged (reader.judge): a digit, uncertain, a number or not a digit. No
 gateway, no TensorFlow.
 """
 
@@ -20,7 +20,6 @@ import numpy as np
 from client.answers import COLUMNS, as_json, cells
 from client.errors import Unreachable, read_files
 from client.report import format_table
-from contract.answers import Answer, judge_all
 from contract.model import (
     DIGIT_SCORE,
     IMAGE_SHAPE,
@@ -30,8 +29,9 @@ from contract.model import (
     SERVING_DEFAULT,
 )
 from contract.ports import GRPC_PORT
-from contract.preprocessing import ImageError
-from contract.reading import Reading, read
+from reader.judge import Answer, judge_all
+from reader.preprocessing import ImageError
+from reader.reading import Reading, read
 from serving.tfs_api import predict_pb2
 from serving.tfs_api.stubs import PredictionServiceStub
 from serving.tfs_api.tensors import make_ndarray, make_tensor_proto

@@ -2,7 +2,7 @@
 
 Each file is named with its true label (`003-digit-7.png`), so that anyone can try the
 service at once and see whether it got the digit right. The drawing styles are those of
-client/styles.py, which the gateway's accuracy tests use too.
+reader/styles.py, which the gateway's accuracy tests use too.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from client import styles
 from client.errors import UserError
 from contract.digits import load_digits, pick_balanced
+from reader import styles
 
 BENCH_SAMPLE_COUNT = 16
 

@@ -16,7 +16,7 @@ import numpy as np
 from client.errors import UserError
 from client.http_wire import ConnectFailed, Connection, Endpoint, multipart_request, parse_url
 from client.loadgen import TargetDown
-from contract.preprocessing import ImageError, preprocess
+from reader.preprocessing import ImageError, preprocess
 
 
 class HttpTarget:

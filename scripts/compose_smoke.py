@@ -44,9 +44,9 @@ sys.path.insert(0, str(REPO))  # run as a script: the project's packages from th
 
 import numpy as np  # noqa: E402
 
-from client.styles import render  # noqa: E402
 from contract.digits import load_bundled  # noqa: E402
 from processes.ports import free_port  # noqa: E402
+from reader.styles import render  # noqa: E402
 
 COMPOSE_FILES = ("docker-compose.yml", "docker-compose.cpu.yml")
 STANDIN_FILE = "docker-compose.standin.yml"

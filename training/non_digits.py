@@ -3,7 +3,7 @@ models learn beside the ten digits, so that the served model says how much an in
 like a digit at all (the `digit_score` output, contract/model.py).
 
 Each example is drawn with Pillow on a small page and read by the contract
-(`contract.reading.read_array`), exactly as an upload is; every field read is one example.
+(`reader.reading.read_array`), exactly as an upload is; every field read is one example.
 The families are kinds of marks, not a list of known letters or shapes:
 
 - glyph: 2 to 5 pen strokes, straight or curved, between random points of a box;
@@ -16,7 +16,7 @@ The families are kinds of marks, not a list of known letters or shapes:
 A random pair of strokes can make a 7, and half of a tangle a 6: a field as close to some
 training digit as most digits are to their nearest neighbour is dropped, so the model is
 never taught that a digit is no digit. These generators are apart from the benchmark's
-non-digits (client/styles.py), so that its figures are not measured on what was trained on.
+non-digits (reader/styles.py), so that its figures are not measured on what was trained on.
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from collections.abc import Callable
 import numpy as np
 from PIL import Image, ImageDraw
 
-from contract.image_errors import ImageError
-from contract.reading import read_array
+from reader.image_errors import ImageError
+from reader.reading import read_array
 
 PAGE = 112  # side of the page a mark is drawn on, in pixels
 PAPER, INK = 235, 20

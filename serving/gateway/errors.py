@@ -23,7 +23,7 @@
         ├── UpstreamTimeout            504  deadline exceeded
         └── UpstreamRejected           502  INVALID_ARGUMENT etc.: our request was wrong (our bug)
 
-    contract.preprocessing.ImageError  an upload that is no usable digit (the shared contract's)
+    reader.preprocessing.ImageError  an upload that is no usable digit (the shared contract's)
     ├── NoImage                        422  the image is empty
     ├── ImageTooLarge                  413  over GATEWAY_MAX_PIXELS, _MAX_DECODED_BYTES or
     │                                       _MAX_REQUEST_DECODED_BYTES (from the headers)
@@ -45,7 +45,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from contract.preprocessing import (
+from reader.preprocessing import (
     CorruptImage,
     ImageError,
     ImageTooLarge,

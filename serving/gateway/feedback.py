@@ -15,7 +15,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from contract.answers import DIGIT, UNCERTAIN, Answer
+from reader.judge import DIGIT, UNCERTAIN, Answer
 
 
 @dataclass

@@ -1,8 +1,8 @@
 """One prediction request in three named, timed stages: preprocess → predict → postprocess.
 
-Preprocessing reads each image as the digits it shows (contract.reading); the digits of all
+Preprocessing reads each image as the digits it shows (reader.reading); the digits of all
 images, stacked, go to the model server in one Predict; postprocessing splits the rows back
-per image and judges each image (contract.answers.judge_all): digit, uncertain, not_a_digit
+per image and judges each image (reader.judge.judge_all): digit, uncertain, not_a_digit
 or number.
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from contract.answers import DIGIT, UNCERTAIN, Answer, DigitAnswer, judge_all, per_reading
-from contract.reading import ReadDigit, Reading
+from reader.judge import DIGIT, UNCERTAIN, Answer, DigitAnswer, judge_all, per_reading
+from reader.reading import ReadDigit, Reading
 from serving.gateway.instruments import ANSWERS, CONFIDENCE, PREDICTIONS, child, timed_stage
 from serving.gateway.pool import Preprocessing
 from serving.gateway.predictor import PredictorClient, PredictResult, VersionSelector

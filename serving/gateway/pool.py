@@ -1,6 +1,6 @@
 """Where uploads are decoded and read: bounded thread pools, off the event loop.
 
-Each image becomes a contract.reading.Reading: the digits it shows, left to right, each an
+Each image becomes a reader.reading.Reading: the digits it shows, left to right, each an
 MNIST field with its box. Their total per request is bounded by GATEWAY_MAX_DIGITS, as all
 of them go to the model server in one Predict.
 
@@ -26,14 +26,14 @@ from typing import TypeVar
 
 from PIL import Image
 
-from contract.preprocessing import (
+from reader.preprocessing import (
     ImageTooLarge,
     NoInk,
     decoded_size,
     open_checked,
     warm_up_pages,
 )
-from contract.reading import Reading, read, read_array, read_opened
+from reader.reading import Reading, read, read_array, read_opened
 from serving.gateway.errors import Overloaded, TooManyDigits
 from serving.gateway.settings import Settings
 
@@ -91,7 +91,7 @@ class Preprocessing:
         )
 
     async def run(self, images: Sequence[bytes]) -> list[Reading]:
-        """One Reading per image; ImageErrors as contract.reading.read raises them."""
+        """One Reading per image; ImageErrors as reader.reading.read raises them."""
         done = await self.light.run(self._if_light, images)
         if isinstance(done, Costly):
             done = await self.heavy.run(read_all, done.images)

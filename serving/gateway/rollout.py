@@ -18,8 +18,8 @@ from typing import TypeVar
 
 import numpy as np
 
-from contract.answers import Answer
 from contract.rollout import CANARY, STABLE, RolloutFigures, RolloutState, goes_to_canary
+from reader.judge import Answer
 from serving.gateway.errors import ModelNotFound, NoServableVersion, UpstreamError
 from serving.gateway.feedback import PredictionMemory
 from serving.gateway.figures import Figures, Key

@@ -10,7 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from contract.model import MODEL_NAME
 from contract.ports import GATEWAY_PORT, GRPC_PORT
-from contract.preprocessing import DEFAULT_MAX_DECODED_BYTES, DEFAULT_MAX_PIXELS
+from reader.preprocessing import DEFAULT_MAX_DECODED_BYTES, DEFAULT_MAX_PIXELS
 
 MiB = 1024 * 1024
 KiB = 1024

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
-from contract.preprocessing import UnsupportedImage
+from reader.preprocessing import UnsupportedImage
 from serving.gateway.errors import MissingImage
 from serving.gateway.multipart import MultipartError, read_file_fields
 from serving.gateway.settings import Settings

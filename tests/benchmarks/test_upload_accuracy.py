@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from benchmarks.upload_accuracy import Task, answer_text, chunk_rng, goal_rows, run_task
-from client.styles import NUMBER_STYLES
-from contract.answers import DIGIT, NOT_A_DIGIT, NUMBER, UNCERTAIN, Answer, DigitAnswer
 from contract.digits import load_bundled
+from reader.judge import DIGIT, NOT_A_DIGIT, NUMBER, UNCERTAIN, Answer, DigitAnswer
+from reader.styles import NUMBER_STYLES
 from tests.fixtures.cli import assert_one_line_error, run_cli
 
 

@@ -12,9 +12,9 @@ import pytest
 from PIL import Image, ImageDraw
 
 from client.http_predict import _summary
-from client.styles import render_number
 from contract.digits import load_bundled
 from processes.ports import free_port
+from reader.styles import render_number
 from tests.client.helpers import recognized, run_client, statuses, table_rows
 
 

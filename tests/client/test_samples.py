@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from client.samples import write_samples
-from client.styles import STYLES
+from reader.styles import STYLES
 from tests.client.helpers import run_client, true_label
 
 FORMATS = {"png": "PNG", "jpg": "JPEG"}

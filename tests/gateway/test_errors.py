@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from contract.preprocessing import ImageError
+from reader.preprocessing import ImageError
 from serving.gateway.errors import (
     GatewayError,
     RequestError,

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from contract.reading import Reading
+from reader.reading import Reading
 from serving.gateway import pool
 from serving.gateway.main import create_app
 from serving.gateway.schemas import PredictionResponse

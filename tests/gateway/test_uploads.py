@@ -1,6 +1,6 @@
 """The images of a request (uploads.py): what is refused, with which status and message.
 
-The image errors themselves are the contract's (contract.preprocessing); this checks that
+The image errors themselves are the contract's (reader.preprocessing); this checks that
 the gateway answers each with its status and code.
 """
 

@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
 
-from contract.preprocessing import ImageError
+from reader.preprocessing import ImageError
 from serving.gateway.access_log import note_error
 from serving.gateway.errors import (
     CLIENT_CLOSED_REQUEST,

@@ -3,13 +3,13 @@
     reading = read(data)                      # or read_opened(open_checked(data)), read_array
     batch = reading.images()                  # float32 [n, 28, 28, 1]: serving_default's input
     reading.digits[i].box                     # (left, top, right, bottom) in the upload's pixels
-    answer = contract.answers.judge(reading, probabilities, scores)   # [n, 10], [n]
+    answer = reader.judge.judge(reading, probabilities, scores)   # [n, 10], [n]
 
-The page is analysed as for `preprocess` (`contract.page`: lighting, lines, noise, the ink's
-mask and its components); the main cluster of components (`contract.grouping`) is cut into
+The page is analysed as for `preprocess` (`reader.page`: lighting, lines, noise, the ink's
+mask and its components); the main cluster of components (`reader.grouping`) is cut into
 digits: pieces of one digit (in the same columns) joined, touching digits split where the
 width says so. Each digit is cut from the soft ink with its own mask and made an MNIST field
-(`contract.digit_field`). An upload with one digit gives one entry, whose image is exactly
+(`reader.digit_field`). An upload with one digit gives one entry, whose image is exactly
 what `preprocess` gives. A blank upload raises NoInk, as `preprocess` does; every other
 ImageError of `preprocess` (limits, formats, corrupt files) is raised the same way.
 
@@ -24,9 +24,9 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from contract import likeness
-from contract.components import Component
-from contract.digit_field import (
+from reader import likeness
+from reader.components import Component
+from reader.digit_field import (
     DIGIT_BOX,
     FIELD_SIZE,
     Box,
@@ -35,9 +35,9 @@ from contract.digit_field import (
     stroke_width,
     to_field,
 )
-from contract.grouping import bounds, digit_groups, main_cluster
-from contract.page import Page, analyse
-from contract.preprocessing import (
+from reader.grouping import bounds, digit_groups, main_cluster
+from reader.page import Page, analyse
+from reader.preprocessing import (
     DEFAULT_MAX_DECODED_BYTES,
     DEFAULT_MAX_PIXELS,
     load_upright,
@@ -56,7 +56,7 @@ class Shape:
     length: float  # stroke length in the field (half its perimeter) over the 20 px box
     fill: float  # mask pixels over the box's pixels (a blot: near 1)
     aspect: float  # box width over height (MNIST's digits: up to ~1.4)
-    mnist_distance: float  # contract.likeness.distance of the field (0 like MNIST .. 1)
+    mnist_distance: float  # reader.likeness.distance of the field (0 like MNIST .. 1)
 
 
 @dataclass(frozen=True)

@@ -9,14 +9,14 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from contract import answers
-from contract.answers import DIGIT, NOT_A_DIGIT, NUMBER, UNCERTAIN, judge, judge_all
-from contract.preprocessing import NoInk
-from contract.reading import ReadDigit, Reading, Shape, read
-from tests.contract import pages
+from reader import judge as rules
+from reader.judge import DIGIT, NOT_A_DIGIT, NUMBER, UNCERTAIN, judge, judge_all
+from reader.preprocessing import NoInk
+from reader.reading import ReadDigit, Reading, Shape, read
 from tests.fixtures.images import encode
+from tests.reader import pages
 
-# The median styled digit's shape (see the constants' comment in contract/answers.py).
+# The median styled digit's shape (see the constants' comment in reader/judge.py).
 TYPICAL = Shape(
     parts=1, ink=0.14, stroke=2.5, length=2.4, fill=0.49, aspect=0.8, mnist_distance=0.36
 )
@@ -51,16 +51,16 @@ def test_close_top_two_is_uncertain_with_both() -> None:
 
 
 def test_a_digit_odd_in_one_way_is_still_a_digit() -> None:
-    wide = dataclasses.replace(TYPICAL, mnist_distance=answers.SIGN_DISTANCE + 0.05)
+    wide = dataclasses.replace(TYPICAL, mnist_distance=rules.SIGN_DISTANCE + 0.05)
     assert judge(reading(wide), confident(2)[np.newaxis]).status == DIGIT
 
 
 def test_odd_in_three_ways_is_not_a_digit_even_when_the_model_is_sure() -> None:
     scribble = dataclasses.replace(
         TYPICAL,
-        mnist_distance=answers.SIGN_DISTANCE + 0.02,
-        length=answers.SIGN_LENGTH + 0.5,
-        ink=answers.SIGN_FIELD_INK + 0.03,
+        mnist_distance=rules.SIGN_DISTANCE + 0.02,
+        length=rules.SIGN_LENGTH + 0.5,
+        ink=rules.SIGN_FIELD_INK + 0.03,
     )
     answer = judge(reading(scribble), confident(8)[np.newaxis])
     assert answer.status == NOT_A_DIGIT
@@ -102,7 +102,7 @@ def test_mostly_non_digits_in_a_row_is_not_a_number() -> None:
 
 
 def test_a_mark_the_model_sees_no_digit_in_is_not_a_digit() -> None:
-    low = np.array([answers.MIN_DIGIT_SCORE / 2])
+    low = np.array([rules.MIN_DIGIT_SCORE / 2])
     answer = judge(reading(TYPICAL), confident(7)[np.newaxis], low)
     assert answer.status == NOT_A_DIGIT and "digit score" in answer.reasons[0]
     assert judge(reading(TYPICAL), confident(7)[np.newaxis], np.ones(1)).status == DIGIT
@@ -112,7 +112,7 @@ def test_a_short_piece_beside_a_digit_is_a_stray_left_out() -> None:
     piece = reading(TYPICAL, TYPICAL)
     short = dataclasses.replace(piece.digits[1], box=(40, 20, 60, 35))  # 15 of 40 px tall
     piece = dataclasses.replace(piece, digits=(piece.digits[0], short))
-    scores = np.array([0.99, answers.MIN_DIGIT_SCORE / 2])
+    scores = np.array([0.99, rules.MIN_DIGIT_SCORE / 2])
     answer = judge(piece, np.stack([confident(5), confident(1)]), scores)
     assert answer.status == DIGIT and answer.digit == 5
     assert [d.stray for d in answer.digits] == [False, True]
@@ -140,7 +140,7 @@ def test_a_batch_is_judged_upload_by_upload() -> None:
     """Three uploads' digits in one batch (1, 2 and 1 of them): each upload gets its rows."""
     uploads = [reading(TYPICAL), reading(TYPICAL, TYPICAL), reading(TYPICAL)]
     rows = np.stack([confident(3), confident(2), confident(6), confident(9)])
-    scores = np.array([0.9, 0.95, 0.9, answers.MIN_DIGIT_SCORE / 2])
+    scores = np.array([0.9, 0.95, 0.9, rules.MIN_DIGIT_SCORE / 2])
     judged = judge_all(uploads, rows, scores)
     assert [a.status for a in judged] == [DIGIT, NUMBER, NOT_A_DIGIT]
     assert judged[0].digit == 3 and judged[1].number == "26"

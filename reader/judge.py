@@ -1,6 +1,6 @@
 """The judge: a Reading and the model's probabilities to an answer that says what it is.
 
-    reading = contract.reading.read(data)
+    reading = reader.reading.read(data)
     probabilities, scores = model(reading.images())   # float [n, 10] and [n], a row per digit
     answer = judge(reading, probabilities, scores)    # scores: the model's digit_score
 
@@ -24,10 +24,10 @@ learned from marks that are no digit; absent from versions exported before it), 
 probabilities (its top probability, the margin to the runner-up, the entropy) and the shape
 of the ink, which the model never sees as such: the fraction of the page under ink,
 marks scattered around, and for each digit its parts, how much of its box it fills, its
-ink in the field, and its distance from the shapes MNIST digits take (contract.likeness).
+ink in the field, and its distance from the shapes MNIST digits take (reader.likeness).
 Every threshold is a named constant below with how it was chosen: on images generated from
 the 500 bundled validation digits (`contract/data/held_out_digits.npz`, never trained on) in
-every upload style of `client/styles.py`, and on the generated non-digits there; never on
+every upload style of `reader/styles.py`, and on the generated non-digits there; never on
 the official test set.
 """
 
@@ -38,8 +38,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from contract.digit_field import Box
-from contract.reading import Reading, Shape
+from reader.digit_field import Box
+from reader.reading import Reading, Shape
 
 DIGIT, UNCERTAIN, NOT_A_DIGIT, NUMBER = "digit", "uncertain", "not_a_digit", "number"
 
@@ -53,7 +53,7 @@ MAX_STRAYS = 12  # marks outside the digits: a photo of things, noise (digits: a
 MAX_DIGITS = 12  # more pieces in a row than any number people upload: textures, noise
 # --- one sign each: about the 98.5th percentile of the styled digits, and for the field's ink
 # and stroke length MNIST's own 99th (its 28×28 fields are not resampled: fuller than styled)
-SIGN_DISTANCE = 0.6  # contract.likeness.distance of the field
+SIGN_DISTANCE = 0.6  # reader.likeness.distance of the field
 SIGN_LENGTH = 3.9  # Shape.length: strokes longer than a digit's (a scribble's loops)
 SIGN_FIELD_INK = 0.235  # Shape.ink: a field fuller than a digit's
 SIGN_FILL = 0.8  # Shape.fill: a solid shape rather than strokes

@@ -22,10 +22,10 @@ import math
 import numpy as np
 from PIL import Image
 
-from contract.components import Component, paint
-from contract.filters import dilate, dilate_round, erode_round, resize
 from contract.model import IMAGE_SIDE
-from contract.page import Page
+from reader.components import Component, paint
+from reader.filters import dilate, dilate_round, erode_round, resize
+from reader.page import Page
 
 FIELD_SIZE = IMAGE_SIDE
 DIGIT_BOX = 20  # MNIST's digits fit a 20×20 box inside the field

@@ -29,9 +29,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from contract.components import Component, find_components, paint
-from contract.filters import dilate, erode, median_filter, resize, shrink_to
-from contract.image_errors import NoInk
+from reader.components import Component, find_components, paint
+from reader.filters import dilate, erode, median_filter, resize, shrink_to
+from reader.image_errors import NoInk
 
 SMALL_SIDE = 64  # smaller pages skip the analysis (MNIST-size uploads)
 ANALYSIS_SIDE = 256  # longer side of the mask's image

@@ -17,7 +17,7 @@ import math
 
 import numpy as np
 
-from contract.components import Component, Runs, summarise
+from reader.components import Component, Runs, summarise
 
 # Gaps, in heights of the seed component, across which components join the cluster: a
 # number's digits are written side by side up to about half a digit's height apart (NEAR,

@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from contract.preprocessing import NoInk, preprocess
-from contract.reading import read, read_array
-from tests.contract import pages
+from reader.preprocessing import NoInk, preprocess
+from reader.reading import read, read_array
 from tests.fixtures.images import encode
+from tests.reader import pages
 
 TOLERANCE = 4  # pixels: a box edge may differ by the anti-aliased rim of the strokes
 

@@ -3,7 +3,7 @@ preprocessing, within 0.3 points of the same digits as arrays (one digit is 0.2 
 
 The model is the `published_model` SavedModel, loaded in this process; the digits are the
 bundled subset's validation split (never trained on). Every other upload style is held to
-within 1 point of plain PNGs in tests/client/test_styles_accuracy.py.
+within 1 point of plain PNGs in tests/reader/test_styles_accuracy.py.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from client.styles import render
-from contract.preprocessing import preprocess
+from reader.preprocessing import preprocess
+from reader.styles import render
 
 ALLOWED_LOSS_POINTS = {"plain": 0.3}
 

@@ -1,5 +1,5 @@
 """The issue's accuracy goal per upload style, with a model: the 500 bundled validation digits
-(never trained on) in each style of client/styles.py, preprocessed by the contract and
+(never trained on) in each style of reader/styles.py, preprocessed by the contract and
 classified by the `published_model` SavedModel in this process, against the same digits as
 plain PNGs.
 
@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from client.styles import DIGIT_STYLES, render
 from contract.digits import load_bundled
-from contract.preprocessing import ImageError, preprocess
+from reader.preprocessing import ImageError, preprocess
+from reader.styles import DIGIT_STYLES, render
 
 pytestmark = pytest.mark.slow
 
@@ -44,7 +44,7 @@ MEETS_GOAL = {
 # The fixture's 2-epoch model itself moves a style by up to 7 digits from one training seed
 # to another: downscaled (pages under 64 px, no analysis) gave 475-481 against plain's 482-488 for
 # seeds 1 and 2, and 477 against 484 once the non-digit examples were read with an evenly
-# lit page's paper as one level (contract/page.py): it is on the goal's edge.
+# lit page's paper as one level (reader/page.py): it is on the goal's edge.
 FLOORS = {
     "coloured_ink": 458,
     "phone": 465,

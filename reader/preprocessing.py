@@ -10,17 +10,17 @@ by the gateway, the clients and the benchmarks. The steps:
    below never cost more than a 1024×1024 image does;
 2. grayscale, with transparency composited onto white (coloured inks keep enough contrast
    in the luma: a red, green, blue or purple pen on white paper is 150 grey levels darker);
-3. the page (`contract.page`): polarity, lighting flattened, paper lines and sensor noise
+3. the page (`reader.page`): polarity, lighting flattened, paper lines and sensor noise
    removed, ink scaled 0..1; a mask of the ink, separate from those soft values, and its
    connected components;
-4. the digit (`contract.grouping`): the largest component and the ones near it; specks,
+4. the digit (`reader.grouping`): the largest component and the ones near it; specks,
    marks and shadows' edges further away are left out;
-5. the field (`contract.digit_field`): the digit's ink cut with its mask, the longer side
+5. the field (`reader.digit_field`): the digit's ink cut with its mask, the longer side
    scaled to 20 px, a pen much thicker or thinner than MNIST's brought to MNIST's stroke
    width, placed in 28×28 by its centre of mass.
 
 A 28×28 upload is already at the model's resolution: it is not resampled, so MNIST's own
-digits pass through unchanged. Several digits in one upload: `contract.reading`.
+digits pass through unchanged. Several digits in one upload: `reader.reading`.
 """
 
 from __future__ import annotations
@@ -33,9 +33,9 @@ from contextlib import contextmanager
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from contract.digit_field import CENTRE, DIGIT_BOX, FIELD_SIZE, cut, to_field
-from contract.grouping import main_cluster
-from contract.image_errors import (
+from reader.digit_field import CENTRE, DIGIT_BOX, FIELD_SIZE, cut, to_field
+from reader.grouping import main_cluster
+from reader.image_errors import (
     CorruptImage,
     ImageError,
     ImageTooLarge,
@@ -43,7 +43,7 @@ from contract.image_errors import (
     NoInk,
     UnsupportedImage,
 )
-from contract.page import MIN_CONTRAST, Page, analyse
+from reader.page import MIN_CONTRAST, Page, analyse
 
 __all__ = [
     "CENTRE",

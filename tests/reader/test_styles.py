@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from client.styles import (
+from contract.digits import load_bundled
+from reader.styles import (
     DIGIT_STYLES,
     EXTENSIONS,
     FONT_LETTERS,
@@ -22,7 +23,6 @@ from client.styles import (
     render_non_digit,
     render_number,
 )
-from contract.digits import load_bundled
 
 COUNT = 200  # of each style
 FORMATS = {"png": "PNG", "jpg": "JPEG"}

@@ -7,7 +7,7 @@ from collections import deque
 import numpy as np
 import pytest
 
-from contract.components import find_components, paint
+from reader.components import find_components, paint
 
 
 def flood_fill_areas(mask: np.ndarray) -> list[int]:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from contract.filters import dilate_round, erode, erode_round
+from reader.filters import dilate_round, erode, erode_round
 
 SIDE = 120
 WIDTH = 15  # the strokes' width in pixels

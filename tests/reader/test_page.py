@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from contract.digit_field import THICK_STROKE, THIN_STROKE, stroke_width
-from contract.page import analyse
-from contract.preprocessing import NoInk, preprocess
-from tests.contract import pages
+from reader.digit_field import THICK_STROKE, THIN_STROKE, stroke_width
+from reader.page import analyse
+from reader.preprocessing import NoInk, preprocess
 from tests.fixtures.images import encode
+from tests.reader import pages
 
 SIZE = (300, 400)
 AT = (80, 130)

@@ -1,4 +1,4 @@
-"""What can be wrong with an upload: the ImageError tree (re-exported by contract.preprocessing).
+"""What can be wrong with an upload: the ImageError tree (re-exported by reader.preprocessing).
 
 Its own module so that every step of the preprocessing (the decode, the page analysis, the
 reading of digits) raises the same errors without importing one another.

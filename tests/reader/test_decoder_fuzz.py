@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from benchmarks.hostile_images import cases, seed_files
-from contract.preprocessing import ImageError, preprocess
+from reader.preprocessing import ImageError, preprocess
 
 CASES_PER_SEED = 400
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from contract.preprocessing import (
+from reader.preprocessing import (
     CENTRE,
     DIGIT_BOX,
     CorruptImage,
