@@ -96,12 +96,24 @@ def fit_digit_box(digit: np.ndarray) -> np.ndarray:
     return np.clip(np.asarray(resized, dtype=np.float32), 0.0, 1.0)
 
 
-def stroke_width(field: np.ndarray) -> float:
-    """Mean stroke width in pixels: 2 × area / perimeter of the pixels over 0.5."""
+def outline(field: np.ndarray) -> tuple[int, int]:
+    """The pixels over 0.5: how many, and how many sides they share with the others (the
+    perimeter)."""
     solid = np.pad(field > 0.5, 1)
     edges = int(np.count_nonzero(solid[1:] != solid[:-1]))
     edges += int(np.count_nonzero(solid[:, 1:] != solid[:, :-1]))
-    return 2.0 * int(np.count_nonzero(solid)) / max(edges, 1)
+    return int(np.count_nonzero(solid)), edges
+
+
+def stroke_width(field: np.ndarray) -> float:
+    """Mean stroke width in pixels: 2 × area / perimeter of the pixels over 0.5."""
+    area, edges = outline(field)
+    return 2.0 * area / max(edges, 1)
+
+
+def stroke_length(field: np.ndarray) -> float:
+    """Length of the strokes over the digit box: half the perimeter of the pixels over 0.5."""
+    return outline(field)[1] / 2 / DIGIT_BOX
 
 
 def restroke(ink: np.ndarray, width: float) -> np.ndarray:

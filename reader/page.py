@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from reader.components import Component, find_components, paint
+from reader.components import Component, components_of, find_components, label
 from reader.filters import dilate, erode, median_filter, resize, shrink_to
 from reader.image_errors import NoInk
 
@@ -195,25 +195,16 @@ def ink_mask(coarse: np.ndarray) -> tuple[np.ndarray, list[Component]]:
     thin, faint digit stays whole beside a bold mark), specks dropped."""
     noise = MASK_NOISE_SIGMAS * noise_sigma(coarse)
     peak = float(coarse.max())
-    mask = coarse > max(noise, MASK_LOW_FRACTION * peak)
-    strong = coarse > max(noise, MASK_PEAK_FRACTION * peak)
-    components = [c for c in drop_specks(find_components(mask)) if reaches(c, strong)]
-    return paint(mask.shape, components), components
-
-
-def reaches(component: Component, strong: np.ndarray) -> bool:
-    runs = component.runs
-    return any(
-        strong[row, start:end].any()
-        for row, start, end in zip(runs.rows, runs.starts, runs.ends, strict=True)
-    )
-
-
-def drop_specks(components: list[Component]) -> list[Component]:
-    if not components:
-        return []
-    least = max(MIN_SPECK_AREA, SPECK_FRACTION * components[0].area)
-    return [c for c in components if c.area >= least]
+    labels, count = label(coarse > max(noise, MASK_LOW_FRACTION * peak))
+    if count == 0:
+        return np.zeros(coarse.shape, dtype=bool), []
+    areas = np.bincount(labels.ravel(), minlength=count + 1)
+    areas[0] = 0
+    reached = np.zeros(count + 1, dtype=bool)
+    reached[labels[coarse > max(noise, MASK_PEAK_FRACTION * peak)]] = True
+    kept = reached & (areas >= max(MIN_SPECK_AREA, SPECK_FRACTION * areas.max()))
+    kept[0] = False
+    return kept[labels], components_of(labels, kept)
 
 
 def ink_core(ink: np.ndarray, mask: np.ndarray, scale: float) -> float:
