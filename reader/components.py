@@ -89,6 +89,8 @@ def components_of(labels: np.ndarray, kept: np.ndarray) -> list[Component]:
     numbers = numbers[chosen]
     if numbers.size == 0:
         return []
+    if numbers[0] == numbers[-1] and (numbers == numbers[0]).all():  # one: a digit alone
+        return [summarise(Runs(runs.rows[chosen], runs.starts[chosen], runs.ends[chosen]))]
     order = np.argsort(numbers, kind="stable")  # runs stay in raster order within each
     bounds = np.flatnonzero(np.diff(numbers[order])) + 1
     rows, starts, ends = runs.rows[chosen], runs.starts[chosen], runs.ends[chosen]

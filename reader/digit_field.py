@@ -99,10 +99,12 @@ def fit_digit_box(digit: np.ndarray) -> np.ndarray:
 def outline(field: np.ndarray) -> tuple[int, int]:
     """The pixels over 0.5: how many, and how many sides they share with the others (the
     perimeter)."""
-    solid = np.pad(field > 0.5, 1)
-    edges = int(np.count_nonzero(solid[1:] != solid[:-1]))
-    edges += int(np.count_nonzero(solid[:, 1:] != solid[:, :-1]))
-    return int(np.count_nonzero(solid)), edges
+    solid = field > 0.5
+    inside = np.count_nonzero(solid[1:] != solid[:-1]) + np.count_nonzero(
+        solid[:, 1:] != solid[:, :-1]
+    )
+    border = np.count_nonzero(solid[[0, -1]]) + np.count_nonzero(solid[:, [0, -1]])
+    return int(np.count_nonzero(solid)), int(inside + border)
 
 
 def stroke_width(field: np.ndarray) -> float:

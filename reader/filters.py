@@ -67,3 +67,16 @@ def dilate_round(values: np.ndarray, size: int) -> np.ndarray:
 def median_filter(values: np.ndarray, size: int) -> np.ndarray:
     """Median over a size×size window (size odd: the middle value, nothing averaged)."""
     return ndimage.median_filter(values, size, mode=EDGES)
+
+
+def percentiles(values: np.ndarray, q: float, axis: int) -> np.ndarray:
+    """np.percentile(values, q, axis=axis) (linear interpolation) for a 2-D array, by a
+    full sort: numpy's two-point partition of each line costs three sorts."""
+    ordered = np.sort(values, axis=axis)
+    position = q / 100 * (values.shape[axis] - 1)
+    below = int(position)
+    above = min(below + 1, values.shape[axis] - 1)
+    low, high = np.take(ordered, below, axis=axis), np.take(ordered, above, axis=axis)
+    step, weight = high - low, position - below
+    # numpy's own interpolation (lib/_function_base_impl._lerp), so the results are equal.
+    return high - step * (1 - weight) if weight >= 0.5 else low + step * weight

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from reader.components import Component, components_of, find_components, label
-from reader.filters import dilate, erode, median_filter, resize, shrink_to
+from reader.filters import dilate, erode, median_filter, percentiles, resize, shrink_to
 from reader.image_errors import NoInk
 
 SMALL_SIDE = 64  # smaller pages skip the analysis (MNIST-size uploads)
@@ -103,8 +103,11 @@ def analyse(gray: np.ndarray) -> Page:
         raise NoInk("no digit found: only isolated specks of ink")
     core = ink_core(ink, mask, scale)
     floor = min(NOISE_FLOOR_SIGMAS * sigma / core, MAX_NOISE_FLOOR)
-    scaled = np.clip((ink / core - floor) / (1.0 - floor), 0.0, 1.0)
-    return Page(scaled.astype(np.float32), mask, components, scale, sigma / core, lines)
+    scaled = ink / core  # then in place: one full-size array, not four
+    scaled -= floor
+    scaled /= 1.0 - floor
+    np.clip(scaled, 0.0, 1.0, out=scaled)
+    return Page(scaled.astype(np.float32, copy=False), mask, components, scale, sigma / core, lines)
 
 
 def ink_bright(gray: np.ndarray) -> np.ndarray:
@@ -181,7 +184,7 @@ def subtract_lines(ink: np.ndarray, sigma: float) -> tuple[np.ndarray, int]:
             if axis == 1
             else (min(height, ANALYSIS_SIDE), width)
         )
-        level = np.percentile(resize(ink, *along), 100 * (1 - LINE_COVERAGE), axis=axis)
+        level = percentiles(resize(ink, *along), 100 * (1 - LINE_COVERAGE), axis=axis)
         ruled = level > max(4 * sigma, 0.05)
         if ruled.any():
             lines += int(np.count_nonzero(np.diff(np.concatenate([[0], ruled])) == 1))
@@ -211,7 +214,13 @@ def ink_core(ink: np.ndarray, mask: np.ndarray, scale: float) -> float:
     """The ink's core level: a high percentile of the ink under the mask."""
     rows = np.minimum((np.arange(ink.shape[0]) / scale).astype(int), mask.shape[0] - 1)
     cols = np.minimum((np.arange(ink.shape[1]) / scale).astype(int), mask.shape[1] - 1)
-    under = ink[mask[rows][:, cols]]
+    inked = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    if inked[0].size == 0:
+        return 1.0
+    # Only the mask's bounding box, in ink pixels (rows and cols grow monotonically).
+    top, bottom = np.searchsorted(rows, [inked[0][0], inked[0][-1] + 1])
+    left, right = np.searchsorted(cols, [inked[1][0], inked[1][-1] + 1])
+    under = ink[top:bottom, left:right][mask[rows[top:bottom]][:, cols[left:right]]]
     return max(float(np.percentile(under, INK_CORE_PERCENTILE)), 1e-3) if under.size else 1.0
 
 
