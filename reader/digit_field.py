@@ -52,7 +52,9 @@ def cut(page: Page, components: list[Component]) -> tuple[np.ndarray, Box]:
     left = max(min(c.left for c in components) - 1, 0)
     bottom = min(max(c.bottom for c in components) + 1, page.mask.shape[0])
     right = min(max(c.right for c in components) + 1, page.mask.shape[1])
-    keep = dilate(paint(page.mask.shape, components)[top:bottom, left:right].astype(np.float32), 3)
+    keep = dilate(
+        paint(page.mask.shape, components)[top:bottom, left:right].astype(np.float32), MASK_MARGIN
+    )
     height, width = page.ink.shape
     box = (
         math.floor(left * page.scale),
