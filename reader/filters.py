@@ -80,3 +80,15 @@ def percentiles(values: np.ndarray, q: float, axis: int) -> np.ndarray:
     step, weight = high - low, position - below
     # numpy's own interpolation (lib/_function_base_impl._lerp), so the results are equal.
     return high - step * (1 - weight) if weight >= 0.5 else low + step * weight
+
+
+def median(values: np.ndarray | float) -> float:
+    """np.median(values), by a partition at one place (numpy's partition at the two middle
+    places costs six times as much on a page)."""
+    flat = np.asarray(values).ravel()
+    middle = flat.size // 2
+    part = np.partition(flat, middle)
+    if flat.size % 2:
+        return float(part[middle])
+    # The two middle values averaged as numpy does (np.mean, in the values' own type).
+    return float(np.mean(np.array([part[:middle].max(), part[middle]], dtype=flat.dtype)))

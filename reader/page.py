@@ -30,7 +30,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from reader.components import Component, components_of, find_components, label
-from reader.filters import dilate, erode, median_filter, percentiles, resize, shrink_to
+from reader.filters import (
+    dilate,
+    erode,
+    median,
+    median_filter,
+    percentiles,
+    resize,
+    shrink_to,
+)
 from reader.image_errors import NoInk
 
 SMALL_SIDE = 64  # smaller pages skip the analysis (MNIST-size uploads)
@@ -130,7 +138,7 @@ def paper_level(oriented: np.ndarray) -> np.ndarray | float:
     opened = dilate(erode(coarse, BACKGROUND_WINDOW), BACKGROUND_WINDOW)
     # One level: the copy's median (unbiased: the opening's minimum sinks into the noise),
     # unless ink fills so much of the page that the median is ink.
-    level = min(float(np.median(coarse)), float(np.median(opened)) + FLAT_BACKGROUND)
+    level = min(median(coarse), median(opened) + FLAT_BACKGROUND)
     low, high = np.percentile(opened, (5, 95))
     peak = float(coarse.max())
     if high - low < FLAT_BACKGROUND or even_border(opened) or blot(opened, low, high, peak):
@@ -155,7 +163,7 @@ def blot(opened: np.ndarray, low: float, high: float, peak: float) -> bool:
 
 def check_contrast(coarse: np.ndarray, contrast: np.ndarray | float) -> None:
     """The ink's peak, box-averaged (noise is not ink), in grey levels over the paper."""
-    peak = float(coarse.max()) * float(np.median(contrast))
+    peak = float(coarse.max()) * median(contrast)
     if peak < MIN_CONTRAST:
         raise NoInk(
             f"no digit found: the image is blank (ink contrast {peak:.0f} of 255, "
@@ -167,8 +175,8 @@ def noise_sigma(values: np.ndarray) -> float:
     """The paper's noise: the median absolute deviation of all values (the ink is a minority)."""
     step = max(1, values.shape[0] // NOISE_SAMPLE, values.shape[1] // NOISE_SAMPLE)
     sample = values[::step, ::step]
-    centre = float(np.median(sample))
-    return MAD_TO_SIGMA * float(np.median(np.abs(sample - centre)))
+    centre = median(sample)
+    return MAD_TO_SIGMA * median(np.abs(sample - centre))
 
 
 def subtract_lines(ink: np.ndarray, sigma: float) -> tuple[np.ndarray, int]:
@@ -230,7 +238,7 @@ def small_page(gray: np.ndarray) -> Page:
     border = np.concatenate(
         [gray[:band].ravel(), gray[-band:].ravel(), gray[:, :band].ravel(), gray[:, -band:].ravel()]
     )
-    background = float(np.median(border))
+    background = median(border)
     lowest, highest = float(gray.min()), float(gray.max())
     if background - lowest > highest - background:
         gray, border = 255.0 - gray, 255.0 - border  # dark ink on light paper

@@ -1,5 +1,5 @@
 """Erosion and dilation over a disk: a round pen tip, the same in every direction; percentiles
-along an axis equal to numpy's."""
+along an axis and medians equal to numpy's."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from reader.filters import dilate_round, erode, erode_round, percentiles
+from reader.filters import dilate_round, erode, erode_round, median, percentiles
 
 SIDE = 120
 WIDTH = 15  # the strokes' width in pixels
@@ -69,3 +69,11 @@ def test_percentiles_along_an_axis_are_numpys(q: float, shape: tuple[int, int]) 
         ours, numpys = percentiles(values, q, axis), np.percentile(values, q, axis=axis)
         assert ours.dtype == numpys.dtype
         np.testing.assert_array_equal(ours, numpys)
+
+
+@pytest.mark.parametrize("size", [1, 2, 111, 112, 750 * 100])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_median_is_numpys(size: int, dtype: type) -> None:
+    values = np.random.default_rng(size).normal(100, 30, size).astype(dtype)
+    assert median(values) == float(np.median(values))
+    assert median(values.reshape(-1, 1)) == float(np.median(values))
