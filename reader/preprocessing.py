@@ -1,6 +1,6 @@
 """Uploaded image bytes to the model's input, the way MNIST itself was made.
 
-Pure functions on bytes and numpy arrays (Pillow and numpy only, no TensorFlow), shared
+Pure functions on bytes and numpy arrays (numpy, Pillow and scipy.ndimage; no TensorFlow), shared
 by the gateway, the clients and the benchmarks. The steps:
 
 1. decode: PNG, JPEG, GIF (first frame), BMP, WebP or TIFF; the pixel and decoded-bytes
