@@ -77,25 +77,36 @@ def label(mask: np.ndarray) -> tuple[np.ndarray, int]:
 
 def find_components(mask: np.ndarray) -> list[Component]:
     """The 8-connected components of a boolean mask, largest first (ties in raster order)."""
-    labels, count = label(mask)
-    return components_of(labels, np.ones(count + 1, dtype=bool))
+    return components_of(mask, label(mask)[0])
 
 
-def components_of(labels: np.ndarray, kept: np.ndarray) -> list[Component]:
-    """The components whose number is `kept` (a boolean per number), largest first."""
-    runs = find_runs(labels > 0)
+def components_of(mask: np.ndarray, labels: np.ndarray) -> list[Component]:
+    """The components of `mask` (whole components of `labels`), largest first."""
+    runs = find_runs(mask)
     numbers = labels[runs.rows, runs.starts]
-    chosen = kept[numbers]
-    numbers = numbers[chosen]
     if numbers.size == 0:
         return []
     if numbers[0] == numbers[-1] and (numbers == numbers[0]).all():  # one: a digit alone
-        return [summarise(Runs(runs.rows[chosen], runs.starts[chosen], runs.ends[chosen]))]
+        return [summarise_ordered(runs)]
     order = np.argsort(numbers, kind="stable")  # runs stay in raster order within each
     bounds = np.flatnonzero(np.diff(numbers[order])) + 1
-    rows, starts, ends = runs.rows[chosen], runs.starts[chosen], runs.ends[chosen]
-    components = [summarise(Runs(rows[i], starts[i], ends[i])) for i in np.split(order, bounds)]
+    components = [
+        summarise_ordered(Runs(runs.rows[i], runs.starts[i], runs.ends[i]))
+        for i in np.split(order, bounds)
+    ]
     return sorted(components, key=lambda c: -c.area)
+
+
+def summarise_ordered(runs: Runs) -> Component:
+    """`summarise` for runs in raster order: the first and last rows are the top and bottom."""
+    return Component(
+        runs=runs,
+        area=int(runs.lengths.sum()),
+        top=int(runs.rows[0]),
+        left=int(runs.starts.min()),
+        bottom=int(runs.rows[-1]) + 1,
+        right=int(runs.ends.max()),
+    )
 
 
 def summarise(runs: Runs) -> Component:

@@ -215,7 +215,8 @@ def ink_mask(coarse: np.ndarray) -> tuple[np.ndarray, list[Component]]:
     reached[labels[coarse > max(noise, MASK_PEAK_FRACTION * peak)]] = True
     kept = reached & (areas >= max(MIN_SPECK_AREA, SPECK_FRACTION * areas.max()))
     kept[0] = False
-    return kept[labels], components_of(labels, kept)
+    mask = kept[labels]
+    return mask, components_of(mask, labels)
 
 
 def ink_core(ink: np.ndarray, mask: np.ndarray, scale: float) -> float:
