@@ -74,6 +74,6 @@ def test_percentiles_along_an_axis_are_numpys(q: float, shape: tuple[int, int]) 
 @pytest.mark.parametrize("size", [1, 2, 111, 112, 750 * 100])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_the_median_is_numpys(size: int, dtype: type) -> None:
-    values = np.random.default_rng(size).normal(100, 30, size).astype(dtype)
+    values: np.ndarray = np.random.default_rng(size).normal(100, 30, size).astype(dtype)
     assert median(values) == float(np.median(values))
     assert median(values.reshape(-1, 1)) == float(np.median(values))
