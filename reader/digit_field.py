@@ -52,7 +52,9 @@ def cut(page: Page, components: list[Component]) -> tuple[np.ndarray, Box]:
     left = max(min(c.left for c in components) - 1, 0)
     bottom = min(max(c.bottom for c in components) + 1, page.mask.shape[0])
     right = min(max(c.right for c in components) + 1, page.mask.shape[1])
-    keep = dilate(paint(page.mask.shape, components)[top:bottom, left:right].astype(np.float32), 3)
+    keep = dilate(
+        paint(page.mask.shape, components)[top:bottom, left:right].astype(np.float32), MASK_MARGIN
+    )
     height, width = page.ink.shape
     box = (
         math.floor(left * page.scale),
@@ -96,12 +98,26 @@ def fit_digit_box(digit: np.ndarray) -> np.ndarray:
     return np.clip(np.asarray(resized, dtype=np.float32), 0.0, 1.0)
 
 
+def outline(field: np.ndarray) -> tuple[int, int]:
+    """The pixels over 0.5: how many, and how many sides they share with the others (the
+    perimeter)."""
+    solid = field > 0.5
+    inside = np.count_nonzero(solid[1:] != solid[:-1]) + np.count_nonzero(
+        solid[:, 1:] != solid[:, :-1]
+    )
+    border = np.count_nonzero(solid[[0, -1]]) + np.count_nonzero(solid[:, [0, -1]])
+    return int(np.count_nonzero(solid)), int(inside + border)
+
+
 def stroke_width(field: np.ndarray) -> float:
     """Mean stroke width in pixels: 2 × area / perimeter of the pixels over 0.5."""
-    solid = np.pad(field > 0.5, 1)
-    edges = int(np.count_nonzero(solid[1:] != solid[:-1]))
-    edges += int(np.count_nonzero(solid[:, 1:] != solid[:, :-1]))
-    return 2.0 * int(np.count_nonzero(solid)) / max(edges, 1)
+    area, edges = outline(field)
+    return 2.0 * area / max(edges, 1)
+
+
+def stroke_length(field: np.ndarray) -> float:
+    """Length of the strokes over the digit box: half the perimeter of the pixels over 0.5."""
+    return outline(field)[1] / 2 / DIGIT_BOX
 
 
 def restroke(ink: np.ndarray, width: float) -> np.ndarray:

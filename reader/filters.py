@@ -1,14 +1,16 @@
-"""Small image filters on float arrays, in numpy and Pillow: resizing, grey erosion and
-dilation (over a square, separable, so a k×k window costs 2k per pixel; or over a disk), a
-median filter, Otsu's threshold."""
+"""Small image filters on float arrays: resizing in Pillow; grey erosion, dilation and the
+median over a square or a disk in scipy.ndimage, edges repeated (a window at the border sees
+the border's own values again, as a photo's paper goes on past its edge)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from functools import cache
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 from PIL import Image
+from scipy import ndimage
+
+EDGES = "nearest"  # scipy.ndimage's name for repeating the edge
 
 
 def resize(values: np.ndarray, height: int, width: int, smooth: bool = True) -> np.ndarray:
@@ -33,70 +35,60 @@ def shrink_to(values: np.ndarray, side: int) -> tuple[np.ndarray, float]:
     return resize(values, *size), scale
 
 
-def _rank(values: np.ndarray, size: int, reduce: Callable[..., np.ndarray]) -> np.ndarray:
-    if size <= 1:
-        return values
-    half = size // 2
-    padded = np.pad(values, half, mode="edge")
-    rows = reduce(sliding_window_view(padded, size, axis=0), axis=-1)
-    return reduce(sliding_window_view(rows, size, axis=1), axis=-1)
-
-
 def erode(values: np.ndarray, size: int) -> np.ndarray:
-    """Minimum over a size×size window (grey erosion), edges repeated."""
-    return _rank(values, size, np.min)
+    """Minimum over a size×size window (grey erosion)."""
+    return ndimage.minimum_filter(values, size, mode=EDGES) if size > 1 else values
 
 
 def dilate(values: np.ndarray, size: int) -> np.ndarray:
-    """Maximum over a size×size window (grey dilation), edges repeated."""
-    return _rank(values, size, np.max)
+    """Maximum over a size×size window (grey dilation)."""
+    return ndimage.maximum_filter(values, size, mode=EDGES) if size > 1 else values
 
 
-def _windows(values: np.ndarray, size: int) -> np.ndarray:
-    """Every pixel's size×size window, edges repeated: [height, width, size, size] (a view,
-    for small images: reducing it gathers them all)."""
-    return sliding_window_view(np.pad(values, size // 2, mode="edge"), (size, size))
-
-
-def _disk_rank(values: np.ndarray, size: int, reduce: Callable[..., np.ndarray]) -> np.ndarray:
-    """`reduce` over a disk of diameter `size`."""
-    if size <= 1:
-        return values
+@cache
+def disk(size: int) -> np.ndarray:
+    """A disk `size` pixels across (odd), as a boolean footprint."""
     half = size // 2
     rows, cols = np.mgrid[-half : half + 1, -half : half + 1]
-    disk = rows**2 + cols**2 <= (half + 0.5) ** 2
-    return reduce(_windows(values, size)[..., disk], axis=-1)
+    return rows**2 + cols**2 <= (half + 0.5) ** 2
 
 
 def erode_round(values: np.ndarray, size: int) -> np.ndarray:
-    """Minimum over a disk `size` pixels across (a round pen tip), edges repeated: thins
-    strokes by the same width whatever their direction, and leaves holes round."""
-    return _disk_rank(values, size, np.min)
+    """Minimum over a disk `size` pixels across (a round pen tip): thins strokes by the same
+    width whatever their direction, and leaves holes round."""
+    return ndimage.minimum_filter(values, footprint=disk(size), mode=EDGES) if size > 1 else values
 
 
 def dilate_round(values: np.ndarray, size: int) -> np.ndarray:
-    """Maximum over a disk `size` pixels across, edges repeated."""
-    return _disk_rank(values, size, np.max)
+    """Maximum over a disk `size` pixels across."""
+    return ndimage.maximum_filter(values, footprint=disk(size), mode=EDGES) if size > 1 else values
 
 
 def median_filter(values: np.ndarray, size: int) -> np.ndarray:
-    """Median over a size×size window, edges repeated (for small images)."""
-    return np.median(_windows(values, size).reshape(*values.shape, size * size), axis=-1)
+    """Median over a size×size window (size odd: the middle value, nothing averaged)."""
+    return ndimage.median_filter(values, size, mode=EDGES)
 
 
-def otsu(values: np.ndarray, bins: int = 64) -> float:
-    """Otsu's threshold of the values (the split that maximises the between-class variance)."""
-    low, high = float(values.min()), float(values.max())
-    if high <= low:
-        return high
-    counts, edges = np.histogram(values, bins=bins, range=(low, high))
-    centres = (edges[:-1] + edges[1:]) / 2
-    weight = np.cumsum(counts)
-    mass = np.cumsum(counts * centres)
-    total, total_mass = weight[-1], mass[-1]
-    below, above = weight[:-1], total - weight[:-1]
-    valid = (below > 0) & (above > 0)
-    mean_below = np.divide(mass[:-1], below, out=np.zeros(bins - 1), where=valid)
-    mean_above = np.divide(total_mass - mass[:-1], above, out=np.zeros(bins - 1), where=valid)
-    between = np.where(valid, below * above * (mean_below - mean_above) ** 2, -1.0)
-    return float(edges[1 + int(np.argmax(between))])
+def percentiles(values: np.ndarray, q: float, axis: int) -> np.ndarray:
+    """np.percentile(values, q, axis=axis) (linear interpolation) for a 2-D array, by a
+    full sort: numpy's two-point partition of each line costs three sorts."""
+    ordered = np.sort(values, axis=axis)
+    position = q / 100 * (values.shape[axis] - 1)
+    below = int(position)
+    above = min(below + 1, values.shape[axis] - 1)
+    low, high = np.take(ordered, below, axis=axis), np.take(ordered, above, axis=axis)
+    step, weight = high - low, position - below
+    # numpy's own interpolation (lib/_function_base_impl._lerp), so the results are equal.
+    return high - step * (1 - weight) if weight >= 0.5 else low + step * weight
+
+
+def median(values: np.ndarray | float) -> float:
+    """np.median(values), by a partition at one place (numpy's partition at the two middle
+    places costs six times as much on a page)."""
+    flat = np.asarray(values).ravel()
+    middle = flat.size // 2
+    part = np.partition(flat, middle)
+    if flat.size % 2:
+        return float(part[middle])
+    # The two middle values averaged as numpy does (np.mean, in the values' own type).
+    return float(np.mean(np.array([part[:middle].max(), part[middle]], dtype=flat.dtype)))

@@ -29,8 +29,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from reader.components import Component, find_components, paint
-from reader.filters import dilate, erode, median_filter, resize, shrink_to
+from reader.components import Component, components_of, find_components, label
+from reader.filters import (
+    dilate,
+    erode,
+    median,
+    median_filter,
+    percentiles,
+    resize,
+    shrink_to,
+)
 from reader.image_errors import NoInk
 
 SMALL_SIDE = 64  # smaller pages skip the analysis (MNIST-size uploads)
@@ -103,8 +111,11 @@ def analyse(gray: np.ndarray) -> Page:
         raise NoInk("no digit found: only isolated specks of ink")
     core = ink_core(ink, mask, scale)
     floor = min(NOISE_FLOOR_SIGMAS * sigma / core, MAX_NOISE_FLOOR)
-    scaled = np.clip((ink / core - floor) / (1.0 - floor), 0.0, 1.0)
-    return Page(scaled.astype(np.float32), mask, components, scale, sigma / core, lines)
+    scaled = ink / core  # then in place: one full-size array, not four
+    scaled -= floor
+    scaled /= 1.0 - floor
+    np.clip(scaled, 0.0, 1.0, out=scaled)
+    return Page(scaled.astype(np.float32, copy=False), mask, components, scale, sigma / core, lines)
 
 
 def ink_bright(gray: np.ndarray) -> np.ndarray:
@@ -127,7 +138,7 @@ def paper_level(oriented: np.ndarray) -> np.ndarray | float:
     opened = dilate(erode(coarse, BACKGROUND_WINDOW), BACKGROUND_WINDOW)
     # One level: the copy's median (unbiased: the opening's minimum sinks into the noise),
     # unless ink fills so much of the page that the median is ink.
-    level = min(float(np.median(coarse)), float(np.median(opened)) + FLAT_BACKGROUND)
+    level = min(median(coarse), median(opened) + FLAT_BACKGROUND)
     low, high = np.percentile(opened, (5, 95))
     peak = float(coarse.max())
     if high - low < FLAT_BACKGROUND or even_border(opened) or blot(opened, low, high, peak):
@@ -152,7 +163,7 @@ def blot(opened: np.ndarray, low: float, high: float, peak: float) -> bool:
 
 def check_contrast(coarse: np.ndarray, contrast: np.ndarray | float) -> None:
     """The ink's peak, box-averaged (noise is not ink), in grey levels over the paper."""
-    peak = float(coarse.max()) * float(np.median(contrast))
+    peak = float(coarse.max()) * median(contrast)
     if peak < MIN_CONTRAST:
         raise NoInk(
             f"no digit found: the image is blank (ink contrast {peak:.0f} of 255, "
@@ -164,8 +175,8 @@ def noise_sigma(values: np.ndarray) -> float:
     """The paper's noise: the median absolute deviation of all values (the ink is a minority)."""
     step = max(1, values.shape[0] // NOISE_SAMPLE, values.shape[1] // NOISE_SAMPLE)
     sample = values[::step, ::step]
-    centre = float(np.median(sample))
-    return MAD_TO_SIGMA * float(np.median(np.abs(sample - centre)))
+    centre = median(sample)
+    return MAD_TO_SIGMA * median(np.abs(sample - centre))
 
 
 def subtract_lines(ink: np.ndarray, sigma: float) -> tuple[np.ndarray, int]:
@@ -181,7 +192,7 @@ def subtract_lines(ink: np.ndarray, sigma: float) -> tuple[np.ndarray, int]:
             if axis == 1
             else (min(height, ANALYSIS_SIDE), width)
         )
-        level = np.percentile(resize(ink, *along), 100 * (1 - LINE_COVERAGE), axis=axis)
+        level = percentiles(resize(ink, *along), 100 * (1 - LINE_COVERAGE), axis=axis)
         ruled = level > max(4 * sigma, 0.05)
         if ruled.any():
             lines += int(np.count_nonzero(np.diff(np.concatenate([[0], ruled])) == 1))
@@ -195,32 +206,30 @@ def ink_mask(coarse: np.ndarray) -> tuple[np.ndarray, list[Component]]:
     thin, faint digit stays whole beside a bold mark), specks dropped."""
     noise = MASK_NOISE_SIGMAS * noise_sigma(coarse)
     peak = float(coarse.max())
-    mask = coarse > max(noise, MASK_LOW_FRACTION * peak)
-    strong = coarse > max(noise, MASK_PEAK_FRACTION * peak)
-    components = [c for c in drop_specks(find_components(mask)) if reaches(c, strong)]
-    return paint(mask.shape, components), components
-
-
-def reaches(component: Component, strong: np.ndarray) -> bool:
-    runs = component.runs
-    return any(
-        strong[row, start:end].any()
-        for row, start, end in zip(runs.rows, runs.starts, runs.ends, strict=True)
-    )
-
-
-def drop_specks(components: list[Component]) -> list[Component]:
-    if not components:
-        return []
-    least = max(MIN_SPECK_AREA, SPECK_FRACTION * components[0].area)
-    return [c for c in components if c.area >= least]
+    labels, count = label(coarse > max(noise, MASK_LOW_FRACTION * peak))
+    if count == 0:
+        return np.zeros(coarse.shape, dtype=bool), []
+    areas = np.bincount(labels.ravel(), minlength=count + 1)
+    areas[0] = 0
+    reached = np.zeros(count + 1, dtype=bool)
+    reached[labels[coarse > max(noise, MASK_PEAK_FRACTION * peak)]] = True
+    kept = reached & (areas >= max(MIN_SPECK_AREA, SPECK_FRACTION * areas.max()))
+    kept[0] = False
+    mask = kept[labels]
+    return mask, components_of(mask, labels)
 
 
 def ink_core(ink: np.ndarray, mask: np.ndarray, scale: float) -> float:
     """The ink's core level: a high percentile of the ink under the mask."""
     rows = np.minimum((np.arange(ink.shape[0]) / scale).astype(int), mask.shape[0] - 1)
     cols = np.minimum((np.arange(ink.shape[1]) / scale).astype(int), mask.shape[1] - 1)
-    under = ink[mask[rows][:, cols]]
+    inked = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    if inked[0].size == 0:
+        return 1.0
+    # Only the mask's bounding box, in ink pixels (rows and cols grow monotonically).
+    top, bottom = np.searchsorted(rows, [inked[0][0], inked[0][-1] + 1])
+    left, right = np.searchsorted(cols, [inked[1][0], inked[1][-1] + 1])
+    under = ink[top:bottom, left:right][mask[rows[top:bottom]][:, cols[left:right]]]
     return max(float(np.percentile(under, INK_CORE_PERCENTILE)), 1e-3) if under.size else 1.0
 
 
@@ -230,7 +239,7 @@ def small_page(gray: np.ndarray) -> Page:
     border = np.concatenate(
         [gray[:band].ravel(), gray[-band:].ravel(), gray[:, :band].ravel(), gray[:, -band:].ravel()]
     )
-    background = float(np.median(border))
+    background = median(border)
     lowest, highest = float(gray.min()), float(gray.max())
     if background - lowest > highest - background:
         gray, border = 255.0 - gray, 255.0 - border  # dark ink on light paper

@@ -1,6 +1,6 @@
 """Uploaded image bytes to the model's input, the way MNIST itself was made.
 
-Pure functions on bytes and numpy arrays (Pillow and numpy only, no TensorFlow), shared
+Pure functions on bytes and numpy arrays (numpy, Pillow and scipy.ndimage; no TensorFlow), shared
 by the gateway, the clients and the benchmarks. The steps:
 
 1. decode: PNG, JPEG, GIF (first frame), BMP, WebP or TIFF; the pixel and decoded-bytes
@@ -191,11 +191,13 @@ def load_upright(image: Image.Image) -> tuple[Image.Image, tuple[int, int]]:
     """The decoded image at the work size, and the upright upload's own (width, height)."""
     with decoder_errors(f"{image.format} image"):
         width, height = image.size
-        if image.getexif().get(EXIF_ORIENTATION, 1) in SIDEWAYS:
+        orientation = image.getexif().get(EXIF_ORIENTATION, 1)
+        if orientation in SIDEWAYS:
             width, height = height, width
         draft_jpeg(image)
         image.load()
-        ImageOps.exif_transpose(image, in_place=True)
+        if orientation != 1:  # exif_transpose would read the EXIF again to do nothing
+            ImageOps.exif_transpose(image, in_place=True)
         return reduce_to_work_size(image), (width, height)
 
 

@@ -27,11 +27,11 @@ from PIL import Image
 from reader import likeness
 from reader.components import Component
 from reader.digit_field import (
-    DIGIT_BOX,
     FIELD_SIZE,
     Box,
     cut,
     fit_digit_box,
+    stroke_length,
     stroke_width,
     to_field,
 )
@@ -131,14 +131,6 @@ def read_digit(page: Page, group: list[Component], factors: tuple[float, float])
         mnist_distance=likeness.distance(field),
     )
     return ReadDigit(field[..., np.newaxis], upload_box(box, factors), shape)
-
-
-def stroke_length(field: np.ndarray) -> float:
-    """Length of the strokes over the digit box: half the perimeter of the pixels over 0.5."""
-    solid = np.pad(field > 0.5, 1)
-    edges = int(np.count_nonzero(solid[1:] != solid[:-1]))
-    edges += int(np.count_nonzero(solid[:, 1:] != solid[:, :-1]))
-    return edges / 2 / DIGIT_BOX
 
 
 def upload_box(box: Box, factors: tuple[float, float]) -> Box:

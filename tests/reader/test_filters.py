@@ -1,4 +1,5 @@
-"""Erosion and dilation over a disk: a round pen tip, the same in every direction."""
+"""Erosion and dilation over a disk: a round pen tip, the same in every direction; percentiles
+along an axis and medians equal to numpy's."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from reader.filters import dilate_round, erode, erode_round
+from reader.filters import dilate_round, erode, erode_round, median, percentiles
 
 SIDE = 120
 WIDTH = 15  # the strokes' width in pixels
@@ -58,3 +59,21 @@ def test_a_point_dilates_to_a_disk() -> None:
 def test_dilation_is_erosion_of_the_background() -> None:
     values = np.random.default_rng(0).random((30, 40)).astype(np.float32)
     assert np.array_equal(dilate_round(values, 7), 1.0 - erode_round(1.0 - values, 7))
+
+
+@pytest.mark.parametrize("q", [0.0, 15.000000000000002, 37.5, 50.0, 90.0, 100.0])
+@pytest.mark.parametrize("shape", [(240, 256), (256, 7), (1, 5)])
+def test_percentiles_along_an_axis_are_numpys(q: float, shape: tuple[int, int]) -> None:
+    values = np.random.default_rng(1).normal(size=shape).astype(np.float32)
+    for axis in (0, 1):
+        ours, numpys = percentiles(values, q, axis), np.percentile(values, q, axis=axis)
+        assert ours.dtype == numpys.dtype
+        np.testing.assert_array_equal(ours, numpys)
+
+
+@pytest.mark.parametrize("size", [1, 2, 111, 112, 750 * 100])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_median_is_numpys(size: int, dtype: type) -> None:
+    values: np.ndarray = np.random.default_rng(size).normal(100, 30, size).astype(dtype)
+    assert median(values) == float(np.median(values))
+    assert median(values.reshape(-1, 1)) == float(np.median(values))
