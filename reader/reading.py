@@ -25,17 +25,17 @@ import numpy as np
 from PIL import Image
 
 from reader import likeness
+from reader.boxes import Box, bounds, box_of
 from reader.components import Component
 from reader.digit_field import (
     DIGIT_BOX,
     FIELD_SIZE,
-    Box,
     cut,
     fit_digit_box,
     stroke_width,
     to_field,
 )
-from reader.grouping import bounds, digit_groups, main_cluster
+from reader.grouping import MAX_LISTED, digit_groups, row_cluster
 from reader.page import Page, analyse
 from reader.preprocessing import (
     DEFAULT_MAX_DECODED_BYTES,
@@ -67,6 +67,14 @@ class ReadDigit:
 
 
 @dataclass(frozen=True)
+class LeftOut:
+    """A mark that could have been part of the answer and is not read, and why."""
+
+    box: Box  # left, top, right, bottom (exclusive) in the upload's pixels
+    reason: str
+
+
+@dataclass(frozen=True)
 class Reading:
     """The digits found, left to right, and what the page around them looks like."""
 
@@ -76,6 +84,9 @@ class Reading:
     ink_cover: float  # fraction of the page the ink's mask covers
     noise: float  # the paper's noise std dev, in units of the ink's level
     lines: int  # paper lines subtracted
+    # Marks outside the digits big enough to be a digit's (reader.grouping.LISTED_SIDE),
+    # largest first, at most MAX_LISTED of them (`strays` counts them all, specks aside).
+    left_out: tuple[LeftOut, ...] = ()
 
     def images(self) -> np.ndarray:
         """float32 [n, 28, 28, 1], the serving_default input for all the digits."""
@@ -103,9 +114,15 @@ def read_array(gray: np.ndarray, size: tuple[int, int] | None = None) -> Reading
     page = analyse(gray)
     width, height = size or (gray.shape[1], gray.shape[0])
     factors = (width / gray.shape[1], height / gray.shape[0])
-    cluster = page.components if page.small else main_cluster(page.components, page.mask.shape)
+    cluster, apart = (
+        (page.components, []) if page.small else row_cluster(page.components, page.mask.shape)
+    )
     groups = [cluster] if page.small else digit_groups(cluster)
     digits = tuple(read_digit(page, group, factors) for group in groups)
+    scale = (factors[0] * page.scale, factors[1] * page.scale)  # mask pixels to the upload's
+    left_out = tuple(
+        LeftOut(upload_box(box_of(c), scale), reason) for c, reason in apart[:MAX_LISTED]
+    )
     return Reading(
         digits=digits,
         size=(width, height),
@@ -113,13 +130,14 @@ def read_array(gray: np.ndarray, size: tuple[int, int] | None = None) -> Reading
         ink_cover=float(page.mask.mean()),
         noise=page.noise,
         lines=page.lines,
+        left_out=left_out,
     )
 
 
 def read_digit(page: Page, group: list[Component], factors: tuple[float, float]) -> ReadDigit:
     ink, box = cut(page, group)
     field = to_field(ink, resample=page.ink.shape != (FIELD_SIZE, FIELD_SIZE))
-    top, left, bottom, right = bounds(group)
+    left, top, right, bottom = bounds(group)
     area = sum(c.area for c in group)
     shape = Shape(
         parts=len(group),

@@ -10,7 +10,15 @@ import pytest
 from processes.ports import free_port
 from tests.fixtures.cli import assert_one_line_error, run_cli
 
-BENCHMARKS = ["end_to_end", "model_server", "gateway_footprint", "upload_accuracy", "pen_widths"]
+BENCHMARKS = [
+    "end_to_end",
+    "model_server",
+    "gateway_footprint",
+    "upload_accuracy",
+    "pen_widths",
+    "numbers",
+    "other_writers",
+]
 
 
 @pytest.mark.parametrize("name", BENCHMARKS)
