@@ -3,15 +3,18 @@
     reading = read(data)                      # or read_opened(open_checked(data)), read_array
     batch = reading.images()                  # float32 [n, 28, 28, 1]: serving_default's input
     reading.digits[i].box                     # (left, top, right, bottom) in the upload's pixels
+    reading.left_out                          # marks not read: each with its box and why
     answer = reader.judge.judge(reading, probabilities, scores)   # [n, 10], [n]
 
 The page is analysed as for `preprocess` (`reader.page`: lighting, lines, noise, the ink's
-mask and its components); the main cluster of components (`reader.grouping`) is cut into
-digits: pieces of one digit (in the same columns) joined, touching digits split where the
-width says so. Each digit is cut from the soft ink with its own mask and made an MNIST field
-(`reader.digit_field`). An upload with one digit gives one entry, whose image is exactly
-what `preprocess` gives. A blank upload raises NoInk, as `preprocess` does; every other
-ImageError of `preprocess` (limits, formats, corrupt files) is raised the same way.
+mask and its components); the main cluster of components, grown along its row
+(`reader.grouping.row_cluster`), is cut into digits: pieces of one digit (in the same
+columns, or side by side and nearly touching) joined, touching digits split where the width
+says so; every other mark bigger than a speck is listed in `left_out` with why. Each digit
+is cut from the soft ink with its own mask and made an MNIST field (`reader.digit_field`).
+An upload with one digit gives one entry, whose image is exactly what `preprocess` gives. A
+blank upload raises NoInk, as `preprocess` does; every other ImageError of `preprocess`
+(limits, formats, corrupt files) is raised the same way.
 
 Boxes are in the pixels of the upload as displayed (EXIF orientation applied), exclusive of
 right and bottom, so a client can draw them on the image it sent.
