@@ -47,8 +47,12 @@ CUT_SEARCH = 0.3  # of a digit's width: how far from the even position a cut may
 # parts of the bundled held-out digits scanned at 8×8 and upscaled to 64 px (bilinear) lie
 # under 0.03 apart for 80% of them, 0.05 for 86%; adjacent digits of numbers rendered from
 # them (reader/styles.py's number styles and benchmarks.numbers' spacing) are 0.056 apart at
-# the least (1st percentile 0.086): 0.04 joins most pieces and no digits.
+# the least (1st percentile 0.086): 0.04 joins most pieces and no digits. Together they are
+# no wider than JOIN_ASPECT × their height, the bundled digits' 95th percentile (1.18), so
+# two whole digits touching (two 0s: 1.44) stay two: 1.1 to 1.3 join as many pieces (64 px
+# renders read as one digit: 90.5% of 200, 78.5% with no join).
 JOIN_GAP = 0.04
+JOIN_ASPECT = 1.2
 # Along the row (row_cluster), in heights of the tallest piece of the cluster: a mark joins a
 # number's row when it shares ROW_SHARED of its height with the row's rows, is at least
 # ROW_PIECE tall (a digit, not a dot) and stands within ROW_GAP of the row. Two narrow 1s in
@@ -172,8 +176,9 @@ def digit_groups(cluster: Group) -> list[Group]:
 
 
 def join_close(groups: list[Group]) -> list[Group]:
-    """Neighbours (left to right) closer than JOIN_GAP and together no wider than a digit are
-    one digit in pieces (a low-resolution scan's faint pixels cut it into side-by-side parts)."""
+    """Neighbours (left to right) side by side, closer than JOIN_GAP and together no wider
+    than a digit, are one digit in pieces (a low-resolution scan's faint pixels cut it into
+    side-by-side parts); neighbours whose columns overlap stay apart (touching digits)."""
     if not groups:
         return []
     unit = max(c.height for g in groups for c in g)
@@ -181,7 +186,7 @@ def join_close(groups: list[Group]) -> list[Group]:
     for group in groups[1:]:
         left, top, right, bottom = bounds(joined[-1] + group)
         apart = bounds(group)[0] - bounds(joined[-1])[2]
-        if apart <= JOIN_GAP * unit and right - left <= SPLIT_ASPECT * (bottom - top):
+        if apart <= JOIN_GAP * unit and right - left <= JOIN_ASPECT * (bottom - top):
             joined[-1] += group
         else:
             joined.append(list(group))
