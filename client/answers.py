@@ -14,7 +14,23 @@ COLUMNS = ["file", "answer", "confidence", "version", "status", ""]
 
 
 def cells(prediction: dict[str, Any], version: int) -> list[str]:
-    """answer, confidence, version, status of one image's prediction (the gateway's JSON)."""
+    """answer, confidence, version, status of one image's prediction (the gateway's JSON);
+    the status says what was left out, if anything."""
+    *answer, said = judged_cells(prediction, version)
+    return [*answer, said + left_out_text(prediction.get("left_out", []))]
+
+
+def left_out_text(marks: list[dict[str, Any]]) -> str:
+    """ "; left out: [l, t, r, b] why, ..." (a gateway from before the field: nothing)."""
+    if not marks:
+        return ""
+    each = ", ".join(
+        f"[{', '.join(str(v) for v in mark['box'])}] {mark['reason']}" for mark in marks
+    )
+    return f"; left out: {each}"
+
+
+def judged_cells(prediction: dict[str, Any], version: int) -> list[str]:
     status = prediction.get("status", "digit")  # a gateway from before statuses: a digit
     if status == "number":
         read = [d for d in prediction["digits"] if not d.get("stray")]
@@ -43,4 +59,5 @@ def as_json(answer: Answer) -> dict[str, Any]:
             {"digit": d.digit, "confidence": d.confidence, "stray": d.stray} for d in answer.digits
         ],
         "reasons": list(answer.reasons),
+        "left_out": [{"box": list(m.box), "reason": m.reason} for m in answer.left_out],
     }

@@ -23,6 +23,7 @@ import numpy as np
 from PIL import Image
 
 from contract.model import IMAGE_SIDE
+from reader.boxes import Box
 from reader.components import Component, paint
 from reader.filters import dilate, dilate_round, erode_round, resize
 from reader.page import Page
@@ -40,8 +41,6 @@ THIN_STROKE = 1.2
 STROKE_TARGET = 2.5
 STROKE_SCALE = 4  # strokes are eroded or dilated at this many times the final size
 MASK_MARGIN = 3  # mask pixels (3×3 dilation): the strokes' soft edges beyond the threshold
-
-Box = tuple[int, int, int, int]  # left, top, right, bottom (exclusive), in the page's ink pixels
 
 
 def cut(page: Page, components: list[Component]) -> tuple[np.ndarray, Box]:

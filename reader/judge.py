@@ -38,8 +38,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from reader.digit_field import Box
-from reader.reading import Reading, Shape
+from reader.boxes import Box
+from reader.reading import LeftOut, Reading, Shape
 
 DIGIT, UNCERTAIN, NOT_A_DIGIT, NUMBER = "digit", "uncertain", "not_a_digit", "number"
 
@@ -89,6 +89,7 @@ MIN_DIGIT_SCORE = 0.1
 # A mark under this share of the tallest mark's height with a digit score under
 # MIN_DIGIT_SCORE, beside digits, is a stray (a broken digit's pieces: 0.49 to 0.58).
 STRAY_HEIGHT = 0.6
+STRAY_REASON = "a stray mark beside the digits"
 # --- uncertain ---------------------------------------------------------------------------------
 UNCERTAIN_MARGIN = 0.4  # top minus runner-up under it: "uncertain", both given
 
@@ -109,6 +110,9 @@ class Answer:
     status: str  # DIGIT, UNCERTAIN, NOT_A_DIGIT or NUMBER
     digits: tuple[DigitAnswer, ...]  # left to right
     reasons: tuple[str, ...] = ()
+    # Every mark that could have been part of the answer and is not read, with its box and
+    # why: the reading's (reader.reading.Reading.left_out) and the stray marks among `digits`.
+    left_out: tuple[LeftOut, ...] = ()
 
     @property
     def read(self) -> tuple[DigitAnswer, ...]:
@@ -155,15 +159,17 @@ def judge(
     )
     page = page_reasons(reading)
     if page:
-        return Answer(NOT_A_DIGIT, digits, page)
+        return Answer(NOT_A_DIGIT, digits, page, reading.left_out)
     digits = strays(digits, scores)
+    left_out = listed(reading, digits)
     read = [d for d in digits if not d.stray]
     if len(read) == 1:
-        return Answer(read[0].status, digits, read[0].reasons)
+        return Answer(read[0].status, digits, read[0].reasons, left_out)
     flagged = [d for d in read if d.status == NOT_A_DIGIT]
     if 2 * len(flagged) >= len(read):  # half the row or more
-        return Answer(NOT_A_DIGIT, digits, (f"{len(flagged)} of {len(read)} marks are no digit",))
-    return Answer(NUMBER, digits)
+        reasons = (f"{len(flagged)} of {len(read)} marks are no digit",)
+        return Answer(NOT_A_DIGIT, digits, reasons, left_out)
+    return Answer(NUMBER, digits, (), left_out)
 
 
 def per_reading(readings: Sequence[Reading], rows: np.ndarray) -> list[np.ndarray]:
@@ -200,9 +206,16 @@ def strays(digits: tuple[DigitAnswer, ...], scores: list[float | None]) -> tuple
     if not any(stray) or all(d.status == NOT_A_DIGIT for d in kept):  # no digit would remain
         return digits
     return tuple(
-        replace(d, stray=True, reasons=("a stray mark beside the digits", *d.reasons)) if s else d
+        replace(d, stray=True, reasons=(STRAY_REASON, *d.reasons)) if s else d
         for d, s in zip(digits, stray, strict=True)
     )
+
+
+def listed(reading: Reading, digits: tuple[DigitAnswer, ...]) -> tuple[LeftOut, ...]:
+    """What the answer leaves out: the stray marks among the digits, left to right, then the
+    marks the reader did not read."""
+    stray = tuple(LeftOut(d.box, STRAY_REASON) for d in digits if d.stray)
+    return stray + reading.left_out
 
 
 def page_reasons(reading: Reading) -> tuple[str, ...]:

@@ -3,15 +3,18 @@
     reading = read(data)                      # or read_opened(open_checked(data)), read_array
     batch = reading.images()                  # float32 [n, 28, 28, 1]: serving_default's input
     reading.digits[i].box                     # (left, top, right, bottom) in the upload's pixels
+    reading.left_out                          # marks not read: each with its box and why
     answer = reader.judge.judge(reading, probabilities, scores)   # [n, 10], [n]
 
 The page is analysed as for `preprocess` (`reader.page`: lighting, lines, noise, the ink's
-mask and its components); the main cluster of components (`reader.grouping`) is cut into
-digits: pieces of one digit (in the same columns) joined, touching digits split where the
-width says so. Each digit is cut from the soft ink with its own mask and made an MNIST field
-(`reader.digit_field`). An upload with one digit gives one entry, whose image is exactly
-what `preprocess` gives. A blank upload raises NoInk, as `preprocess` does; every other
-ImageError of `preprocess` (limits, formats, corrupt files) is raised the same way.
+mask and its components); the main cluster of components, grown along its row
+(`reader.grouping.row_cluster`), is cut into digits: pieces of one digit (in the same
+columns, or side by side and nearly touching) joined, touching digits split where the width
+says so; every other mark bigger than a speck is listed in `left_out` with why. Each digit
+is cut from the soft ink with its own mask and made an MNIST field (`reader.digit_field`).
+An upload with one digit gives one entry, whose image is exactly what `preprocess` gives. A
+blank upload raises NoInk, as `preprocess` does; every other ImageError of `preprocess`
+(limits, formats, corrupt files) is raised the same way.
 
 Boxes are in the pixels of the upload as displayed (EXIF orientation applied), exclusive of
 right and bottom, so a client can draw them on the image it sent.
@@ -25,17 +28,17 @@ import numpy as np
 from PIL import Image
 
 from reader import likeness
+from reader.boxes import Box, bounds, box_of
 from reader.components import Component
 from reader.digit_field import (
     FIELD_SIZE,
-    Box,
     cut,
     fit_digit_box,
     stroke_length,
     stroke_width,
     to_field,
 )
-from reader.grouping import bounds, digit_groups, main_cluster
+from reader.grouping import MAX_LISTED, digit_groups, row_cluster
 from reader.page import Page, analyse
 from reader.preprocessing import (
     DEFAULT_MAX_DECODED_BYTES,
@@ -67,6 +70,14 @@ class ReadDigit:
 
 
 @dataclass(frozen=True)
+class LeftOut:
+    """A mark that could have been part of the answer and is not read, and why."""
+
+    box: Box  # left, top, right, bottom (exclusive) in the upload's pixels
+    reason: str
+
+
+@dataclass(frozen=True)
 class Reading:
     """The digits found, left to right, and what the page around them looks like."""
 
@@ -76,6 +87,9 @@ class Reading:
     ink_cover: float  # fraction of the page the ink's mask covers
     noise: float  # the paper's noise std dev, in units of the ink's level
     lines: int  # paper lines subtracted
+    # Marks outside the digits big enough to be a digit's (reader.grouping.LISTED_SIDE),
+    # largest first, at most MAX_LISTED of them (`strays` counts them all, specks aside).
+    left_out: tuple[LeftOut, ...] = ()
 
     def images(self) -> np.ndarray:
         """float32 [n, 28, 28, 1], the serving_default input for all the digits."""
@@ -103,9 +117,15 @@ def read_array(gray: np.ndarray, size: tuple[int, int] | None = None) -> Reading
     page = analyse(gray)
     width, height = size or (gray.shape[1], gray.shape[0])
     factors = (width / gray.shape[1], height / gray.shape[0])
-    cluster = page.components if page.small else main_cluster(page.components, page.mask.shape)
+    cluster, apart = (
+        (page.components, []) if page.small else row_cluster(page.components, page.mask.shape)
+    )
     groups = [cluster] if page.small else digit_groups(cluster)
     digits = tuple(read_digit(page, group, factors) for group in groups)
+    scale = (factors[0] * page.scale, factors[1] * page.scale)  # mask pixels to the upload's
+    left_out = tuple(
+        LeftOut(upload_box(box_of(c), scale), reason) for c, reason in apart[:MAX_LISTED]
+    )
     return Reading(
         digits=digits,
         size=(width, height),
@@ -113,13 +133,14 @@ def read_array(gray: np.ndarray, size: tuple[int, int] | None = None) -> Reading
         ink_cover=float(page.mask.mean()),
         noise=page.noise,
         lines=page.lines,
+        left_out=left_out,
     )
 
 
 def read_digit(page: Page, group: list[Component], factors: tuple[float, float]) -> ReadDigit:
     ink, box = cut(page, group)
     field = to_field(ink, resample=page.ink.shape != (FIELD_SIZE, FIELD_SIZE))
-    top, left, bottom, right = bounds(group)
+    left, top, right, bottom = bounds(group)
     area = sum(c.area for c in group)
     shape = Shape(
         parts=len(group),

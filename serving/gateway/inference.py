@@ -21,6 +21,7 @@ from serving.gateway.schemas import (
     Candidate,
     DigitRead,
     ImagePrediction,
+    LeftOutMark,
     PredictionResponse,
     Timings,
 )
@@ -85,6 +86,7 @@ def image_prediction(
         number=answer.number,
         digits=digits,
         reasons=list(answer.reasons),
+        left_out=[LeftOutMark(box=list(mark.box), reason=mark.reason) for mark in answer.left_out],
         model_input=digits[kept[0]].model_input if one_shape else None,
     )
 

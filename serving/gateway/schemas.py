@@ -39,6 +39,21 @@ class DigitRead(BaseModel):
     model_input: list[list[float]] | None = Field(None, description=MODEL_INPUT)
 
 
+class LeftOutMark(BaseModel):
+    """A mark that could have been part of the answer and is not read."""
+
+    box: list[int] = Field(
+        min_length=4,
+        max_length=4,
+        description="[left, top, right, bottom] in the upload's pixels, as a digit's box",
+        examples=[[210, 32, 236, 90]],
+    )
+    reason: str = Field(
+        description="why it was left out",
+        examples=["too far from the digits (2.3 digit heights along the row)"],
+    )
+
+
 class ImagePrediction(BaseModel):
     """The answer for one image. `digit`, `confidence` and `candidates` describe a one-digit
     answer (`digit` or `uncertain`) and are null or empty otherwise; `probabilities` and
@@ -64,6 +79,13 @@ class ImagePrediction(BaseModel):
     number: str | None = Field(None, description="for `number`: the digits read", examples=[None])
     digits: list[DigitRead] = Field(description="each digit read, left to right, with its box")
     reasons: list[str] = Field(default_factory=list, description="why it is what it is")
+    left_out: list[LeftOutMark] = Field(
+        default_factory=list,
+        description="every mark that could have been part of the answer and is not read, "
+        "with its box and why: the stray marks among `digits`, then marks away from the "
+        "digits, largest first (at most 12 of those); specks (a side under a quarter of "
+        "the tallest digit's height) are not listed",
+    )
     model_input: list[list[float]] | None = Field(None, description=MODEL_INPUT)
 
 

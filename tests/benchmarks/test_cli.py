@@ -17,6 +17,8 @@ BENCHMARKS = [
     "upload_accuracy",
     "pen_widths",
     "mnist_c",
+    "numbers",
+    "other_writers",
 ]
 
 

@@ -123,8 +123,15 @@ def read(digit: int, confidence: float) -> dict[str, Any]:
             ["-", "-", "4", "not a digit: ink covers 49% of the image; 3 marks"],
         ),
         ({"digit": 3, "confidence": 0.5}, ["3", "0.500", "4", "digit"]),  # before statuses
+        (
+            {"status": "digit", "digit": 7, "confidence": 0.9931, "left_out": [
+                {"box": [300, 10, 330, 60], "reason": "above or below the row of digits"},
+                {"box": [5, 5, 9, 30], "reason": "a stray mark beside the digits"}]},
+            ["7", "0.993", "4", "digit; left out: [300, 10, 330, 60] above or below the row "
+             "of digits, [5, 5, 9, 30] a stray mark beside the digits"],
+        ),
     ],
-    ids=["digit", "uncertain", "number", "not_a_digit", "no_status"],
+    ids=["digit", "uncertain", "number", "not_a_digit", "no_status", "left_out"],
 )  # fmt: skip
 def test_each_status_is_printed_with_what_it_gives(
     prediction: dict[str, Any], row: list[str]

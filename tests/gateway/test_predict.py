@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
+from PIL import Image
 
 from reader.reading import Reading
 from serving.gateway import pool
@@ -15,7 +16,7 @@ from serving.gateway.main import create_app
 from serving.gateway.schemas import PredictionResponse
 from serving.gateway.settings import Settings
 from tests.fixtures.images import encode
-from tests.gateway.drawings import number_page, scattered_marks, scribble
+from tests.gateway.drawings import mnist_digit, number_page, scattered_marks, scribble
 from tests.gateway.fakes import FakePredictor
 from tests.gateway.helpers import error_of, metric, post_png
 
@@ -142,6 +143,27 @@ def test_a_number_gives_each_digit_with_its_box_left_to_right(
     lefts = [d["box"][0] for d in digits]
     assert lefts == sorted(lefts)
     assert fake_predictor.calls == [("Predict", 4)]  # every digit in one Predict
+
+
+def test_a_mark_away_from_the_digits_is_listed_with_its_box_and_why(
+    client: TestClient, fake_predictor: FakePredictor
+) -> None:
+    page = np.full((300, 500), 255, np.uint8)
+    page[80:192, 60:172] = 255 - np.asarray(  # a digit, 112 px
+        Image.fromarray(mnist_digit(2)).resize((112, 112), Image.Resampling.BILINEAR)
+    )
+    page[20:30, 330:400] = 0  # a bar above the row, far to the right
+    response = post_png(client, encode(page))
+
+    assert response.status_code == 200, response.text
+    [prediction] = response.json()["predictions"]
+    assert prediction["status"] == "digit" and len(prediction["digits"]) == 1
+    [mark] = prediction["left_out"]
+    assert mark["reason"] == "above or below the row of digits"
+    left, top, right, bottom = mark["box"]  # the bar, in the upload's pixels
+    assert abs(left - 330) <= 3 and abs(right - 400) <= 3
+    assert abs(top - 20) <= 3 and abs(bottom - 30) <= 3
+    assert fake_predictor.calls == [("Predict", 1)]  # not sent to the model
 
 
 def test_the_digits_of_a_batch_are_split_back_per_image(

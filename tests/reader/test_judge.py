@@ -12,7 +12,7 @@ from PIL import Image, ImageDraw
 from reader import judge as rules
 from reader.judge import DIGIT, NOT_A_DIGIT, NUMBER, UNCERTAIN, judge, judge_all
 from reader.preprocessing import NoInk
-from reader.reading import ReadDigit, Reading, Shape, read
+from reader.reading import LeftOut, ReadDigit, Reading, Shape, read
 from tests.fixtures.images import encode
 from tests.reader import pages
 
@@ -119,6 +119,19 @@ def test_a_short_piece_beside_a_digit_is_a_stray_left_out() -> None:
     # As tall as the digit, it is no stray: half the row is no digit.
     tall = judge(reading(TYPICAL, TYPICAL), np.stack([confident(5), confident(1)]), scores)
     assert tall.status == NOT_A_DIGIT and not any(d.stray for d in tall.digits)
+
+
+def test_the_answer_lists_every_mark_left_out_with_its_box_and_why() -> None:
+    piece = reading(TYPICAL, TYPICAL)
+    short = dataclasses.replace(piece.digits[1], box=(40, 20, 60, 35))
+    far = LeftOut((300, 0, 340, 40), "too far from the digits (5.0 digit heights along the row)")
+    piece = dataclasses.replace(piece, digits=(piece.digits[0], short), left_out=(far,))
+    scores = np.array([0.99, rules.MIN_DIGIT_SCORE / 2])
+    answer = judge(piece, np.stack([confident(5), confident(1)]), scores)
+    assert answer.status == DIGIT
+    assert answer.left_out == (LeftOut((40, 20, 60, 35), rules.STRAY_REASON), far)
+    flagged = judge(dataclasses.replace(piece, ink_cover=0.9), np.stack([confident(5)] * 2))
+    assert flagged.status == NOT_A_DIGIT and flagged.left_out == (far,)
 
 
 def test_without_digit_scores_no_mark_is_a_stray() -> None:

@@ -193,9 +193,13 @@ function showResult(body) {
   document.getElementById("verdict").textContent = said || "\u00a0";
   document.getElementById("confidence").textContent = confidence || "\u00a0";
   const reasons = prediction && prediction.status !== "uncertain" ? prediction.reasons || [] : [];
+  const leftOut = prediction ? prediction.left_out || [] : [];
   const reasonBox = document.getElementById("reasons");
-  reasonBox.hidden = !reasons.length;
-  reasonBox.textContent = reasons.length ? `Why: ${reasons.join("; ")}.` : "";
+  reasonBox.hidden = !reasons.length && !leftOut.length;
+  reasonBox.textContent = [
+    reasons.length ? `Why: ${reasons.join("; ")}.` : "",
+    leftOut.length ? `Left out: ${leftOut.map((m) => m.reason).join("; ")}.` : "",
+  ].join(" ").trim();
   document.getElementById("announce").textContent = !prediction
     ? ""
     : prediction.status === "digit" || !prediction.status
@@ -211,6 +215,7 @@ function showResult(body) {
   document.getElementById("bars").hidden = Boolean(prediction && !probabilities); // a number
   drawModelInput(prediction ? prediction.model_input : null);
   drawDigits(prediction ? prediction.digits || [] : []);
+  drawLeftOut(leftOut);
   showFeedback(body); // feedback.js
 }
 
@@ -234,6 +239,23 @@ function drawBoxes(digits) {
     const label = digit.status === "not_a_digit" ? "?" : String(digit.digit);
     boxes.fillText(label, x + 2, y > 16 ? y - 2 : y + 16);
   }
+}
+
+// The marks left out of the answer: dashed grey boxes, over the digits' boxes.
+function drawLeftOut(marks) {
+  boxes.save();
+  boxes.setLineDash([4, 3]);
+  boxes.strokeStyle = "#888";
+  for (const mark of marks) {
+    const [left, top, right, bottom] = mark.box;
+    boxes.strokeRect(
+      padView.x + left * padView.scale,
+      padView.y + top * padView.scale,
+      (right - left) * padView.scale,
+      (bottom - top) * padView.scale,
+    );
+  }
+  boxes.restore();
 }
 
 // Several digits: each box over the pad, and each digit as the model saw it, side by side.
