@@ -31,6 +31,12 @@ AUGMENT_DEFAULT = {"linear": False, "mlp": False, "cnn": True}
 # Marks that are no digit drawn for the extra class (training/non_digits.py); about half are
 # kept, so with the 4,500 subset digits about half the examples are no digit.
 NON_DIGITS_DEFAULT = 9_000
+# Damaged copies of the training digits (training/corrupt.py), read as uploads once before
+# training: one per training digit of the subset; each augmented epoch holds a new random
+# CORRUPTED_PER_EPOCH of them, so a third of the digits an epoch shows are damaged while an
+# epoch grows by a quarter (its time with it).
+CORRUPTED_DEFAULT = 4_500
+CORRUPTED_PER_EPOCH = 0.5
 
 
 @dataclass(frozen=True)
@@ -45,6 +51,7 @@ class TrainConfig:
     data_dir: str | None = None
     augment: bool = False
     non_digits: int = NON_DIGITS_DEFAULT
+    corrupted: int = CORRUPTED_DEFAULT
 
 
 def is_finished(run_dir: Path) -> bool:
