@@ -2,7 +2,8 @@
 
 runs/NAME/
   model.keras             the trained Keras model (no augmentation layers: augmentation is in
-                          the input pipeline, training/augment.py)
+                          the input pipeline, training/augment.py; damaged digits, read
+                          as uploads before fit, training/corrupt.py, are mixed into it)
   logs/                   TensorBoard: train/ and validation/ (loss, accuracy, learning rate
                           per epoch), graph/ (the inference graph), evaluation/ (confusion
                           matrix and misclassified digits as images)
