@@ -8,7 +8,9 @@ Per corruption: the share read right (the most likely digit; a copy read as blan
 wrong), the share whose digit_score is under the judge's MIN_DIGIT_SCORE (taken for no
 digit), and the median digit_score. Then the same for marks that are no digit of the kinds
 training/non_digits.py draws on a 28×28 page (noise alone, lines alone, textures, damaged
-marks; drawn with another seed than training's): the share under MIN_DIGIT_SCORE. The
+marks; drawn with another seed than training's): the share under MIN_DIGIT_SCORE; and for
+the benchmark's own non-digits (reader/styles.py NON_DIGITS, never trained on, read as the
+gateway reads the file): the share whose every mark scores under it (blank: counted). The
 corruptions are drawn with their own seed, apart from the training pool's. MNIST-C and the
 official test set are not used here: this is what parameters may be chosen on.
 """
@@ -24,7 +26,10 @@ import numpy as np
 from benchmarks.output import stop
 from contract.digits import load_bundled
 from contract.model import DIGIT_SCORE, PROBABILITIES
+from reader.image_errors import ImageError
 from reader.judge import MIN_DIGIT_SCORE
+from reader.reading import read
+from reader.styles import NON_DIGITS, render_non_digit
 from training.corrupt import KINDS, corrupt, read_field
 from training.non_digits import SMALL, field
 
@@ -45,6 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model-dir", type=Path, required=True, help="a SavedModel version")
     parser.add_argument("--digits", type=int, default=500, help="held-out digits per kind")
     parser.add_argument("--marks", type=int, default=200, help="non-digit marks per family")
+    parser.add_argument("--styled", type=int, default=150, help="reader/styles.py non-digits")
     args = parser.parse_args(argv)
     if not (args.model_dir / "saved_model.pb").is_file():
         stop(f"no SavedModel in --model-dir {args.model_dir}; `make demo` publishes one")
@@ -65,12 +71,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'corruption':<14}{'right':>8}{'score<min':>11}{'median score':>14}")
     errors = []
     for kind in ("clean", *KINDS):
-        read = damaged_fields(kind, images)
-        found = np.array([f is not None for f in read])
-        probabilities, scores = outputs([f for f in read if f is not None])
-        right = np.zeros(len(read), bool)
+        fields = damaged_fields(kind, images)
+        found = np.array([f is not None for f in fields])
+        probabilities, scores = outputs([f for f in fields if f is not None])
+        right = np.zeros(len(fields), bool)
         right[found] = probabilities.argmax(axis=1) == labels[found]
-        low = (len(read) - found.sum() + np.sum(scores < MIN_DIGIT_SCORE)) / len(read)
+        low = (len(fields) - found.sum() + np.sum(scores < MIN_DIGIT_SCORE)) / len(fields)
         if kind != "clean":
             errors.append(1 - right.mean())
         print(f"{kind:<14}{right.mean():>8.1%}{low:>11.1%}{np.median(scores):>14.3f}")
@@ -83,6 +89,23 @@ def main(argv: list[str] | None = None) -> int:
         marks = [f for _ in range(args.marks) if (f := field(family, rng, all_digits)) is not None]
         _, scores = outputs(marks)
         print(f"{family:<14}{np.mean(scores < MIN_DIGIT_SCORE):>8.1%} under MIN_DIGIT_SCORE")
+
+    print(f"\nreader/styles.py non-digits, {args.styled} files each (never trained on)")
+    shares = []
+    for kind in NON_DIGITS:
+        rng = np.random.default_rng([zlib.crc32(kind.encode()), VALIDATION_STREAM])
+        low = 0
+        for _ in range(args.styled):
+            try:
+                reading = read(render_non_digit(kind, rng))
+            except ImageError:
+                low += 1  # refused as blank
+                continue
+            _, scores = outputs(list(reading.images()[..., 0]))
+            low += bool((scores < MIN_DIGIT_SCORE).all())
+        shares.append(low / args.styled)
+        print(f"{kind:<14}{shares[-1]:>8.1%} every mark under MIN_DIGIT_SCORE")
+    print(f"{'mean':<14}{np.mean(shares):>8.1%}")
     return 0
 
 
