@@ -330,6 +330,8 @@ def corrupted_fields(
     out, so m <= count. `vary`: each copy is first drawn anew by training/augment.py (another
     hand and pen), so no two copies of a digit are alike."""
     rng = np.random.default_rng([seed, 22])
+    if count <= 0:
+        return np.zeros((0, SIDE, SIDE), np.uint8), np.zeros(0, np.int64), np.zeros(0, np.int64)
     picked = rng.choice(len(images), count, replace=count > len(images))
     clean = np.asarray(images, np.float32)[picked] / 255.0
     if vary:

@@ -277,12 +277,23 @@ def make_non_digits(count: int, digits: np.ndarray, labels: np.ndarray, seed: in
     """Fields uint8 [n, 28, 28] (white on black, as MNIST) that show no digit: `count` are
     drawn, about half are kept, none of them close to any of `digits` (uint8 [m, 28, 28],
     the training digits, `labels` theirs)."""
+    return np.concatenate(non_digit_sets(count, digits, labels, seed))
+
+
+def non_digit_sets(
+    count: int, digits: np.ndarray, labels: np.ndarray, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """make_non_digits' fields in two sets: those of the drawn families (and overlays), which
+    training draws anew each epoch with the digits (training/augment.py), and those of the
+    SMALL families, which it shows as the reader gave them, beside the damaged digits (the
+    same look as theirs: else the look alone would tell a damaged digit from damage)."""
+    empty = np.zeros((0, 28, 28), np.uint8)
     if count <= 0:
-        return np.zeros((0, 28, 28), np.uint8)
+        return empty, empty
     rng = np.random.default_rng([seed, 11])
     threshold = near_digit_threshold(digits, rng)
     digit_units = _unit_rows(digits)
-    kept: list[np.ndarray] = []
+    kept: dict[str, np.ndarray] = {}
     for family, share in SHARES.items():
         if family == "overlay" and len(np.unique(labels)) < 2:
             continue
@@ -298,9 +309,13 @@ def make_non_digits(count: int, digits: np.ndarray, labels: np.ndarray, seed: in
         if found:
             stack = np.stack(found)
             nearest = (_unit_rows(stack) @ digit_units.T).max(axis=1)
-            kept.append(stack[nearest < threshold])
-    out = np.concatenate(kept) if kept else np.zeros((0, 28, 28), np.float32)
-    return np.rint(255 * np.clip(out, 0, 1)).astype(np.uint8)
+            kept[family] = np.rint(255 * np.clip(stack[nearest < threshold], 0, 1)).astype(np.uint8)
+    drawn = [marks for family, marks in kept.items() if family not in SMALL]
+    small = [marks for family, marks in kept.items() if family in SMALL]
+    return (
+        np.concatenate(drawn) if drawn else empty,
+        np.concatenate(small) if small else empty,
+    )
 
 
 def _pair_pool(digits: np.ndarray, labels: np.ndarray, rng: np.random.Generator) -> np.ndarray:

@@ -45,7 +45,7 @@ from training.config import CORRUPTED_PER_EPOCH, TrainConfig, is_finished
 from training.corrupt import corrupted_fields
 from training.data import MnistData, Split, load_mnist, resolve_data_dir, to_model_input
 from training.models import NO_DIGIT, build_model
-from training.non_digits import make_non_digits
+from training.non_digits import non_digit_sets
 
 log = logging.getLogger(__name__)
 
@@ -153,20 +153,25 @@ def augmented_batches(
     ).prefetch(2)
 
 
-def with_non_digits(train: Split, count: int, seed: int) -> Split:
-    """The training digits and, labelled NO_DIGIT, marks that are no digit drawn for them."""
-    marks = make_non_digits(count, train.images, train.labels, seed)
-    labels = np.full(len(marks), NO_DIGIT, dtype=np.int64)
-    return Split(np.concatenate([train.images, marks]), np.concatenate([train.labels, labels]))
+def with_non_digits(train: Split, count: int, seed: int) -> tuple[Split, Split]:
+    """The training digits and, labelled NO_DIGIT, the drawn marks that are no digit (both
+    augmented each epoch); and, apart, the marks of 28×28 pages (noise, lines, textures,
+    damaged marks) labelled NO_DIGIT, shown as the reader read them, as the damaged digits."""
+    drawn, as_read = non_digit_sets(count, train.images, train.labels, seed)
+    return _joined(train, _no_digit(drawn)), _no_digit(as_read)
 
 
-def corrupted_pool(train: Split, count: int, seed: int) -> Split | None:
+def _no_digit(marks: np.ndarray) -> Split:
+    return Split(marks, np.full(len(marks), NO_DIGIT, dtype=np.int64))
+
+
+def corrupted_pool(train: Split, count: int, seed: int, marks: Split) -> Split | None:
     """Damaged copies of the training digits as the reader reads them (training/corrupt.py),
-    labelled with their digit; None when none are asked for."""
-    if count <= 0:
-        return None
+    labelled with their digit, and the `marks` that are no digit shown as read; None when
+    there are neither."""
     images, labels, _ = corrupted_fields(train.images, train.labels, count, seed)
-    return Split(images, labels)
+    pool = _joined(Split(images, labels), marks)
+    return pool if len(pool) else None
 
 
 def _joined(first: Split, second: Split) -> Split:
@@ -254,14 +259,14 @@ def train(config: TrainConfig) -> dict[str, Any]:
     prepare_run_dir(config.run_dir)
     seed_everything(config.seed)
 
-    train = with_non_digits(data.train, config.non_digits, config.seed)
-    non_digits = len(train) - len(data.train)
+    train, marks_as_read = with_non_digits(data.train, config.non_digits, config.seed)
+    non_digits = len(train) - len(data.train) + len(marks_as_read)
     log.info("non-digits: %d kept of %d drawn", non_digits, config.non_digits)
     clock = time.perf_counter()
-    pool = corrupted_pool(data.train, config.corrupted, config.seed)
-    corrupted = 0 if pool is None else len(pool)
+    pool = corrupted_pool(data.train, config.corrupted, config.seed, marks_as_read)
+    corrupted = 0 if pool is None else len(pool) - len(marks_as_read)
     log.info("damaged digits: %d read in %.0f s", corrupted, time.perf_counter() - clock)
-    per_epoch = pool_per_epoch(pool) if config.augment else corrupted
+    per_epoch = pool_per_epoch(pool) if config.augment else (0 if pool is None else len(pool))
     model = build_model(config.model)
     compile_model(model, config, len(train) + per_epoch)
     summaries.write_graph(model, config.run_dir / LOGS_DIR)

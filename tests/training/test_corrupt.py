@@ -169,7 +169,9 @@ def test_each_epoch_mixes_in_a_new_draw_of_the_pool_as_it_is(
     pool = Split(255 - bundled.images[100:140], bundled.labels[100:140])  # told apart by polarity
     epochs = list(train_module.augmented_epochs(train, 64, 2, seed=0, pool=pool, per_epoch=20))
     assert [len(labels) for _, labels in epochs] == [64, 56] * 2
-    by_image = {image.tobytes(): label for image, label in zip(pool.images, pool.labels, strict=True)}
+    by_image = {
+        image.tobytes(): label for image, label in zip(pool.images, pool.labels, strict=True)
+    }
     drawn: list[set[bytes]] = [set(), set()]
     for number, (batch, labels) in enumerate(epochs):
         for image, label in zip(batch, labels, strict=True):
