@@ -180,3 +180,15 @@ def test_each_epoch_mixes_in_a_new_draw_of_the_pool_as_it_is(
                 assert by_image[key] == label
                 drawn[number // 2].add(key)
     assert len(drawn[0]) == len(drawn[1]) == 20 and drawn[0] != drawn[1]
+
+
+def test_the_pool_holds_the_damaged_digits_and_the_marks_as_read() -> None:
+    train_module = pytest.importorskip("training.train")
+    bundled = load_bundled()
+    train = Split(bundled.images[:20], bundled.labels[:20])
+    marks = Split(np.zeros((3, 28, 28), np.uint8), np.full(3, 10, np.int64))
+    pool = train_module.corrupted_pool(train, 16, 0, marks)
+    assert pool is not None and 12 < len(pool) <= 19
+    assert (pool.labels[-3:] == 10).all() and (pool.labels[:-3] < 10).all()
+    none = Split(np.zeros((0, 28, 28), np.uint8), np.zeros(0, np.int64))
+    assert train_module.corrupted_pool(train, 0, 0, none) is None
