@@ -10,7 +10,9 @@ Each training image, freshly for every epoch, gets:
   random offsets interpolated over the image;
 - blur: a partial 3×3 Gaussian (a soft pen, a blurred photo);
 
-then its ink peak is set back to 1, as preprocessing leaves every upload. Pure numpy on
+then its ink peak is set back to 1, as preprocessing leaves every upload. Damage (noise,
+lines, heavy blur, edges only, low resolution, broken strokes) is training/corrupt.py's: it
+must go through the reader before the model sees it, so it is made once, not here. Pure numpy on
 float [n, 28, 28] images in 0..1, deterministic for a numpy Generator. It runs in the input
 pipeline (training.train), never in the model: the exported SavedModel has no trace of it.
 """

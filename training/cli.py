@@ -10,6 +10,7 @@ from pathlib import Path
 from contract.run_dir import LOGS_DIR, RUN_FILE
 from training.config import (
     AUGMENT_DEFAULT,
+    CORRUPTED_DEFAULT,
     DEFAULTS,
     MODEL_KINDS,
     NON_DIGITS_DEFAULT,
@@ -52,6 +53,14 @@ def parser() -> argparse.ArgumentParser:
         f"kept (default: {NON_DIGITS_DEFAULT}; 0: none, and digit_score is always near 1)",
     )
     p.add_argument(
+        "--corrupted",
+        type=int,
+        default=CORRUPTED_DEFAULT,
+        help="damaged copies of the training digits (noise, lines, blur, edges, low "
+        "resolution, broken strokes) read as uploads and learned as their digit "
+        f"(default: {CORRUPTED_DEFAULT}; 0: none)",
+    )
+    p.add_argument(
         "--reuse",
         action="store_true",
         help="if --run-dir already holds a finished run, keep it and exit successfully",
@@ -72,6 +81,7 @@ def config_from(args: argparse.Namespace, p: argparse.ArgumentParser) -> TrainCo
         data_dir=args.data_dir,
         augment=AUGMENT_DEFAULT[args.model] if args.augment is None else args.augment,
         non_digits=args.non_digits,
+        corrupted=args.corrupted,
     )
     if config.epochs < 1:
         p.error(f"--epochs must be at least 1, got {config.epochs}")
@@ -81,6 +91,8 @@ def config_from(args: argparse.Namespace, p: argparse.ArgumentParser) -> TrainCo
         p.error(f"--learning-rate must be positive, got {config.learning_rate}")
     if config.non_digits < 0:
         p.error(f"--non-digits must be non-negative, got {config.non_digits}")
+    if config.corrupted < 0:
+        p.error(f"--corrupted must be non-negative, got {config.corrupted}")
     if config.seed < 0:
         p.error(f"--seed must be non-negative, got {config.seed}")
     if args.data_dir and args.dataset not in ("auto", "dir"):

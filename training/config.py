@@ -31,6 +31,13 @@ AUGMENT_DEFAULT = {"linear": False, "mlp": False, "cnn": True}
 # Marks that are no digit drawn for the extra class (training/non_digits.py); about half are
 # kept, so with the 4,500 subset digits about half the examples are no digit.
 NON_DIGITS_DEFAULT = 9_000
+# Damaged copies of the training digits (training/corrupt.py), read as uploads once before
+# training: one per training digit of the subset. Each augmented epoch holds a new random
+# CORRUPTED_PER_EPOCH of them (and of the 28×28-page non-digits shown as read beside them):
+# a third of the digits an epoch shows are damaged, and with the subset an epoch grows from
+# 147 to 180 batches of 64 (its time with it).
+CORRUPTED_DEFAULT = 4_500
+CORRUPTED_PER_EPOCH = 0.5
 
 
 @dataclass(frozen=True)
@@ -45,6 +52,7 @@ class TrainConfig:
     data_dir: str | None = None
     augment: bool = False
     non_digits: int = NON_DIGITS_DEFAULT
+    corrupted: int = CORRUPTED_DEFAULT
 
 
 def is_finished(run_dir: Path) -> bool:

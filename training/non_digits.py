@@ -11,7 +11,15 @@ The families are kinds of marks, not a list of known letters or shapes:
   and symbols are built);
 - tangle: one long stroke that turns many times (a scribble);
 - overlay: two training digits of different classes, one over the other;
-- blot: filled shapes; hatch: parallel or crossing lines, zigzags; dots: a few specks.
+- blot: filled shapes; hatch: parallel or crossing lines, zigzags; dots: a few specks;
+
+and, on a 28×28 page (read as a small upload is), what damages a digit without the digit
+(training/corrupt.py), so that a model taught to read damaged digits still refuses the damage:
+
+- speckle: noise alone (isolated pixels, grain, drops of ink, a cloud);
+- rules: lines alone (straight, in bands, zigzags, dotted rows);
+- texture: a pattern over the whole field (stripes, checks, grids, lattices of dots, waves);
+- damaged: a mark of the drawn families above, damaged by one of the corruptions.
 
 A random pair of strokes can make a 7, and half of a tangle a 6: a field as close to some
 training digit as most digits are to their nearest neighbour is dropped, so the model is
@@ -28,6 +36,7 @@ from PIL import Image, ImageDraw
 
 from reader.image_errors import ImageError
 from reader.reading import read_array
+from training.corrupt import CORRUPTIONS, SIDE, corrupt
 
 PAGE = 112  # side of the page a mark is drawn on, in pixels
 PAPER, INK = 235, 20
@@ -124,6 +133,75 @@ def dots(draw: ImageDraw.ImageDraw, rng: np.random.Generator) -> None:
         draw.ellipse((x - r, y - r, x + r, y + r), fill=INK)
 
 
+# What damages a digit, drawn alone on an empty field (shot noise of nothing is nothing).
+SPECKLES = ("impulse", "gaussian", "spatter", "fog")
+RULES = ("lines", "bands", "zigzag", "dotted_line")
+
+
+def speckle(rng: np.random.Generator) -> np.ndarray:
+    """Noise alone, field 0..1: one of SPECKLES on an empty field, sometimes two."""
+    empty = np.zeros((SIDE, SIDE), np.float32)
+    out = corrupt(empty, str(rng.choice(SPECKLES)), rng)
+    if rng.random() < 0.3:
+        out = np.maximum(out, corrupt(empty, str(rng.choice(SPECKLES)), rng))
+    return out
+
+
+def rules(rng: np.random.Generator) -> np.ndarray:
+    """Lines alone, field 0..1: one or two of RULES on an empty field, maybe with noise."""
+    empty = np.zeros((SIDE, SIDE), np.float32)
+    out = corrupt(empty, str(rng.choice(RULES)), rng)
+    if rng.random() < 0.3:
+        out = np.maximum(out, corrupt(empty, str(rng.choice(RULES)), rng))
+    if rng.random() < 0.2:
+        out = corrupt(out, "impulse", rng)
+    return out
+
+
+def texture(rng: np.random.Generator) -> np.ndarray:
+    """A periodic pattern over the whole field, field 0..1: stripes, checks, a grid, a
+    lattice of dots or waves, at a random period, angle and phase."""
+    rows, cols = np.mgrid[0:SIDE, 0:SIDE].astype(np.float32)
+    angle = rng.uniform(0, np.pi)
+    period = rng.uniform(2.5, 8.0)
+    u = (cols * np.cos(angle) + rows * np.sin(angle)) / period + rng.random()
+    v = (rows * np.cos(angle) - cols * np.sin(angle)) / period + rng.random()
+    kind = int(rng.integers(5))
+    if kind == 0:  # stripes
+        out = (u % 1 < rng.uniform(0.2, 0.5)).astype(np.float32)
+    elif kind == 1:  # checks
+        out = ((np.floor(u) + np.floor(v)) % 2).astype(np.float32)
+    elif kind == 2:  # a grid of lines
+        width = rng.uniform(0.15, 0.35)
+        out = ((u % 1 < width) | (v % 1 < width)).astype(np.float32)
+    elif kind == 3:  # a lattice of dots
+        out = ((np.abs(u - np.round(u)) < 0.25) & (np.abs(v - np.round(v)) < 0.25)).astype(
+            np.float32
+        )
+    else:  # waves
+        out = 0.5 + 0.5 * np.sin(2 * np.pi * u + rng.uniform(1, 3) * np.sin(2 * np.pi * v / 3))
+    return out.astype(np.float32)
+
+
+def damaged(rng: np.random.Generator) -> np.ndarray | None:
+    """A mark of a drawn family as the reader gives it, then damaged, field 0..1."""
+    family = str(rng.choice(list(DRAWN)))
+    sheet = Image.new("L", (PAGE, PAGE), PAPER)
+    DRAWN[family](ImageDraw.Draw(sheet), rng)
+    mark = _one_field(np.asarray(sheet, np.float32))
+    if mark is None:
+        return None
+    return corrupt(mark, str(rng.choice(list(CORRUPTIONS))), rng)
+
+
+SMALL: dict[str, Callable[[np.random.Generator], np.ndarray | None]] = {
+    "speckle": speckle,
+    "rules": rules,
+    "texture": texture,
+    "damaged": damaged,
+}
+
+
 DRAWN: dict[str, Callable[[ImageDraw.ImageDraw, np.random.Generator], None]] = {
     "glyph": glyph,
     "lattice": lattice,
@@ -132,20 +210,29 @@ DRAWN: dict[str, Callable[[ImageDraw.ImageDraw, np.random.Generator], None]] = {
     "hatch": hatch,
     "dots": dots,
 }
-FAMILIES = (*DRAWN, "overlay")
+FAMILIES = (*DRAWN, "overlay", *SMALL)
+# The drawn families keep their earlier proportions (0.78 of the marks); the small-page ones
+# get 0.22, about as many as the marks of the digit-like families glyph and lattice lose.
 SHARES = {
-    "glyph": 0.25,
-    "lattice": 0.3,
-    "tangle": 0.1,
-    "overlay": 0.15,
-    "blot": 0.1,
-    "hatch": 0.05,
-    "dots": 0.05,
+    "glyph": 0.2,
+    "lattice": 0.22,
+    "tangle": 0.08,
+    "overlay": 0.12,
+    "blot": 0.08,
+    "hatch": 0.04,
+    "dots": 0.04,
+    "speckle": 0.06,
+    "rules": 0.06,
+    "texture": 0.04,
+    "damaged": 0.06,
 }
 
 
-def page(family: str, rng: np.random.Generator, digits: np.ndarray) -> np.ndarray:
-    """One drawn page, grey levels, dark ink on light paper."""
+def page(family: str, rng: np.random.Generator, digits: np.ndarray) -> np.ndarray | None:
+    """One drawn page, grey levels, dark ink on light paper (None: nothing drawn)."""
+    if family in SMALL:
+        ink = SMALL[family](rng)
+        return None if ink is None else 255.0 * (1.0 - ink)
     if family == "overlay":
         first, second = digits[rng.choice(len(digits), 2, replace=False)].astype(np.float32)
         shift = rng.integers(-4, 5, 2)
@@ -159,8 +246,14 @@ def page(family: str, rng: np.random.Generator, digits: np.ndarray) -> np.ndarra
 def field(family: str, rng: np.random.Generator, digits: np.ndarray) -> np.ndarray | None:
     """The 28×28 field (0..1) the contract reads off one page of `family`; None when it
     reads as blank or as several pieces (a piece alone, one stroke, may be a 1)."""
+    drawn = page(family, rng, digits)
+    return None if drawn is None else _one_field(drawn)
+
+
+def _one_field(gray: np.ndarray) -> np.ndarray | None:
+    """The field of a page read as exactly one mark, else None."""
     try:
-        reading = read_array(page(family, rng, digits))
+        reading = read_array(np.rint(gray).astype(np.float32))
     except ImageError:
         return None
     return reading.digits[0].image[..., 0] if len(reading.digits) == 1 else None
@@ -184,12 +277,23 @@ def make_non_digits(count: int, digits: np.ndarray, labels: np.ndarray, seed: in
     """Fields uint8 [n, 28, 28] (white on black, as MNIST) that show no digit: `count` are
     drawn, about half are kept, none of them close to any of `digits` (uint8 [m, 28, 28],
     the training digits, `labels` theirs)."""
+    return np.concatenate(non_digit_sets(count, digits, labels, seed))
+
+
+def non_digit_sets(
+    count: int, digits: np.ndarray, labels: np.ndarray, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """make_non_digits' fields in two sets: those of the drawn families (and overlays), which
+    training draws anew each epoch with the digits (training/augment.py), and those of the
+    SMALL families, which it shows as the reader gave them, beside the damaged digits (the
+    same look as theirs: else the look alone would tell a damaged digit from damage)."""
+    empty = np.zeros((0, 28, 28), np.uint8)
     if count <= 0:
-        return np.zeros((0, 28, 28), np.uint8)
+        return empty, empty
     rng = np.random.default_rng([seed, 11])
     threshold = near_digit_threshold(digits, rng)
     digit_units = _unit_rows(digits)
-    kept: list[np.ndarray] = []
+    kept: dict[str, np.ndarray] = {}
     for family, share in SHARES.items():
         if family == "overlay" and len(np.unique(labels)) < 2:
             continue
@@ -205,9 +309,13 @@ def make_non_digits(count: int, digits: np.ndarray, labels: np.ndarray, seed: in
         if found:
             stack = np.stack(found)
             nearest = (_unit_rows(stack) @ digit_units.T).max(axis=1)
-            kept.append(stack[nearest < threshold])
-    out = np.concatenate(kept) if kept else np.zeros((0, 28, 28), np.float32)
-    return np.rint(255 * np.clip(out, 0, 1)).astype(np.uint8)
+            kept[family] = np.rint(255 * np.clip(stack[nearest < threshold], 0, 1)).astype(np.uint8)
+    drawn = [marks for family, marks in kept.items() if family not in SMALL]
+    small = [marks for family, marks in kept.items() if family in SMALL]
+    return (
+        np.concatenate(drawn) if drawn else empty,
+        np.concatenate(small) if small else empty,
+    )
 
 
 def _pair_pool(digits: np.ndarray, labels: np.ndarray, rng: np.random.Generator) -> np.ndarray:

@@ -2,7 +2,8 @@
 
 runs/NAME/
   model.keras             the trained Keras model (no augmentation layers: augmentation is in
-                          the input pipeline, training/augment.py)
+                          the input pipeline, training/augment.py; damaged digits, read
+                          as uploads before fit, training/corrupt.py, are mixed into it)
   logs/                   TensorBoard: train/ and validation/ (loss, accuracy, learning rate
                           per epoch), graph/ (the inference graph), evaluation/ (confusion
                           matrix and misclassified digits as images)
@@ -40,10 +41,11 @@ from contract.run_dir import (
 )
 from training import report, summaries
 from training.augment import augment
-from training.config import TrainConfig, is_finished
+from training.config import CORRUPTED_PER_EPOCH, TrainConfig, is_finished
+from training.corrupt import corrupted_fields
 from training.data import MnistData, Split, load_mnist, resolve_data_dir, to_model_input
 from training.models import NO_DIGIT, build_model
-from training.non_digits import make_non_digits
+from training.non_digits import non_digit_sets
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +70,11 @@ def compile_model(model: keras.Model, config: TrainConfig, train_size: int) -> N
     )
 
 
-def fit(model: keras.Model, data: MnistData, config: TrainConfig) -> keras.callbacks.History:
+def fit(
+    model: keras.Model, data: MnistData, config: TrainConfig, pool: Split | None = None
+) -> keras.callbacks.History:
+    """Fit on data.train (augmented afresh each epoch when config.augment) and, each epoch,
+    a share of the pool of damaged digits as the reader gave them (not augmented again)."""
     log_dir = config.run_dir / LOGS_DIR
     tensorboard = keras.callbacks.TensorBoard(log_dir=str(log_dir), write_graph=False)
     common: dict[str, Any] = {
@@ -78,29 +84,63 @@ def fit(model: keras.Model, data: MnistData, config: TrainConfig) -> keras.callb
         "verbose": 1 if sys.stdout.isatty() else 2,  # a progress bar, or one line per epoch
     }
     if config.augment:
-        batches = augmented_batches(data.train, config.batch_size, config.epochs, config.seed)
-        steps = -(-len(data.train) // config.batch_size)
+        per_epoch = pool_per_epoch(pool)
+        batches = augmented_batches(
+            data.train, config.batch_size, config.epochs, config.seed, pool, per_epoch
+        )
+        steps = -(-(len(data.train) + per_epoch) // config.batch_size)
         # shuffle=False: the batches come shuffled, by their own seeded generator.
         return model.fit(batches, steps_per_epoch=steps, shuffle=False, **common)
-    train = to_model_input(data.train.images)
-    return model.fit(train, data.train.labels, batch_size=config.batch_size, **common)
+    train = data.train if pool is None else _joined(data.train, pool)
+    images = to_model_input(train.images)
+    return model.fit(images, train.labels, batch_size=config.batch_size, **common)
+
+
+def pool_per_epoch(pool: Split | None) -> int:
+    """How many of the pool's damaged digits each augmented epoch holds."""
+    return 0 if pool is None else round(CORRUPTED_PER_EPOCH * len(pool))
 
 
 def augmented_epochs(
-    train: Split, batch_size: int, epochs: int, seed: int
+    train: Split,
+    batch_size: int,
+    epochs: int,
+    seed: int,
+    pool: Split | None = None,
+    per_epoch: int = 0,
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """(images [b, 28, 28, 1], labels [b]) for every batch of every epoch, in order: each
-    epoch shuffled and augmented afresh, all of it from one generator seeded by `seed`."""
+    epoch shuffled and augmented afresh, all of it from one generator seeded by `seed`.
+    With a pool, each epoch also holds `per_epoch` of its fields (a new random draw each
+    epoch), shuffled in among the others and left as the reader gave them."""
     rng = np.random.default_rng([seed, AUGMENT_STREAM])
     images = train.images.astype(np.float32) / 255.0
+    labels = train.labels
+    if pool is not None and per_epoch:
+        images = np.concatenate([images, pool.images.astype(np.float32) / 255.0])
+        labels = np.concatenate([labels, pool.labels])
     for _ in range(epochs):
         order = rng.permutation(len(train))
+        if pool is not None and per_epoch:
+            drawn = len(train) + rng.choice(len(pool), per_epoch, replace=False)
+            order = rng.permutation(np.concatenate([order, drawn]))
         for start in range(0, len(order), batch_size):
             picked = order[start : start + batch_size]
-            yield augment(images[picked], rng)[..., np.newaxis], train.labels[picked]
+            batch = images[picked]
+            fresh = picked < len(train)  # the pool's fields are not augmented again
+            if fresh.any():
+                batch[fresh] = augment(batch[fresh], rng)
+            yield batch[..., np.newaxis], labels[picked]
 
 
-def augmented_batches(train: Split, batch_size: int, epochs: int, seed: int) -> tf.data.Dataset:
+def augmented_batches(
+    train: Split,
+    batch_size: int,
+    epochs: int,
+    seed: int,
+    pool: Split | None = None,
+    per_epoch: int = 0,
+) -> tf.data.Dataset:
     """The augmented epochs as one tf.data stream, the next batch made while one trains.
     fit's steps_per_epoch keeps reading it across epochs, so the order is the generator's."""
     signature = (
@@ -108,15 +148,36 @@ def augmented_batches(train: Split, batch_size: int, epochs: int, seed: int) -> 
         tf.TensorSpec((None,), tf.int64),
     )
     return tf.data.Dataset.from_generator(
-        lambda: augmented_epochs(train, batch_size, epochs, seed), output_signature=signature
+        lambda: augmented_epochs(train, batch_size, epochs, seed, pool, per_epoch),
+        output_signature=signature,
     ).prefetch(2)
 
 
-def with_non_digits(train: Split, count: int, seed: int) -> Split:
-    """The training digits and, labelled NO_DIGIT, marks that are no digit drawn for them."""
-    marks = make_non_digits(count, train.images, train.labels, seed)
-    labels = np.full(len(marks), NO_DIGIT, dtype=np.int64)
-    return Split(np.concatenate([train.images, marks]), np.concatenate([train.labels, labels]))
+def with_non_digits(train: Split, count: int, seed: int) -> tuple[Split, Split]:
+    """The training digits and, labelled NO_DIGIT, the drawn marks that are no digit (both
+    augmented each epoch); and, apart, the marks of 28×28 pages (noise, lines, textures,
+    damaged marks) labelled NO_DIGIT, shown as the reader read them, as the damaged digits."""
+    drawn, as_read = non_digit_sets(count, train.images, train.labels, seed)
+    return _joined(train, _no_digit(drawn)), _no_digit(as_read)
+
+
+def _no_digit(marks: np.ndarray) -> Split:
+    return Split(marks, np.full(len(marks), NO_DIGIT, dtype=np.int64))
+
+
+def corrupted_pool(train: Split, count: int, seed: int, marks: Split) -> Split | None:
+    """Damaged copies of the training digits as the reader reads them (training/corrupt.py),
+    labelled with their digit, and the `marks` that are no digit shown as read; None when
+    there are neither."""
+    images, labels, _ = corrupted_fields(train.images, train.labels, count, seed)
+    pool = _joined(Split(images, labels), marks)
+    return pool if len(pool) else None
+
+
+def _joined(first: Split, second: Split) -> Split:
+    return Split(
+        np.concatenate([first.images, second.images]), np.concatenate([first.labels, second.labels])
+    )
 
 
 def evaluate(model: keras.Model, split: Split, name: str, description: str) -> report.Evaluation:
@@ -150,6 +211,7 @@ def run_document(
     config: TrainConfig,
     data: MnistData,
     non_digits: int,
+    corrupted: int,
     started: datetime,
     train_seconds: float,
 ) -> dict[str, Any]:
@@ -163,6 +225,7 @@ def run_document(
             "description": data.description,
             "train_size": len(data.train),
             "non_digits": non_digits,
+            "corrupted": corrupted,
             "validation_size": len(data.validation),
         },
         "params": {
@@ -174,6 +237,8 @@ def run_document(
             "optimizer": "adam",
             "augment": config.augment,
             "non_digits_drawn": config.non_digits,
+            "corrupted_drawn": config.corrupted,
+            "corrupted_per_epoch": CORRUPTED_PER_EPOCH if config.augment else 1.0,
         },
         "project_version": project_version(),
         "tensorflow_version": tf.__version__,
@@ -194,14 +259,19 @@ def train(config: TrainConfig) -> dict[str, Any]:
     prepare_run_dir(config.run_dir)
     seed_everything(config.seed)
 
-    train = with_non_digits(data.train, config.non_digits, config.seed)
-    non_digits = len(train) - len(data.train)
+    train, marks_as_read = with_non_digits(data.train, config.non_digits, config.seed)
+    non_digits = len(train) - len(data.train) + len(marks_as_read)
     log.info("non-digits: %d kept of %d drawn", non_digits, config.non_digits)
+    clock = time.perf_counter()
+    pool = corrupted_pool(data.train, config.corrupted, config.seed, marks_as_read)
+    corrupted = 0 if pool is None else len(pool) - len(marks_as_read)
+    log.info("damaged digits: %d read in %.0f s", corrupted, time.perf_counter() - clock)
+    per_epoch = pool_per_epoch(pool) if config.augment else (0 if pool is None else len(pool))
     model = build_model(config.model)
-    compile_model(model, config, len(train))
+    compile_model(model, config, len(train) + per_epoch)
     summaries.write_graph(model, config.run_dir / LOGS_DIR)
     clock = time.perf_counter()
-    fit(model, replace(data, train=train), config)
+    fit(model, replace(data, train=train), config, pool)
     train_seconds = time.perf_counter() - clock
     model.save(config.run_dir / MODEL_FILE)
 
@@ -210,7 +280,7 @@ def train(config: TrainConfig) -> dict[str, Any]:
     write_reports(config.run_dir, evaluation, split.images, step=config.epochs)
     log.info("%s accuracy: %.2f%% on %d images", name, 100 * evaluation.accuracy, len(split))
 
-    document = run_document(config, data, non_digits, started, train_seconds)
+    document = run_document(config, data, non_digits, corrupted, started, train_seconds)
     _write_json(config.run_dir / RUN_FILE, document)
     return document
 

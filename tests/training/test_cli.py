@@ -67,3 +67,17 @@ def test_augmentation_is_on_for_the_cnn_unless_told(args: list[str], augment: bo
     p = parser()
     config = config_from(p.parse_args([*args, "--run-dir", "r"]), p)
     assert config.augment is augment
+
+
+def test_damaged_digits_are_on_by_default_and_never_negative(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from training.cli import config_from, parser
+    from training.config import CORRUPTED_DEFAULT
+
+    p = parser()
+    assert config_from(p.parse_args(["--run-dir", "r"]), p).corrupted == CORRUPTED_DEFAULT > 0
+    assert config_from(p.parse_args(["--run-dir", "r", "--corrupted", "0"]), p).corrupted == 0
+    with pytest.raises(SystemExit):
+        config_from(p.parse_args(["--run-dir", "r", "--corrupted", "-1"]), p)
+    assert "--corrupted must be non-negative, got -1" in capsys.readouterr().err

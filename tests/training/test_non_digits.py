@@ -61,7 +61,9 @@ def test_every_family_reads_as_one_mark(
 
 def test_training_labels_the_marks_no_digit(train_digits: tuple[np.ndarray, np.ndarray]) -> None:
     images, labels = train_digits
-    both = with_non_digits(Split(images, labels), 100, seed=0)
+    both, as_read = with_non_digits(Split(images, labels), 300, seed=0)
     extra = both.labels[len(labels) :]
     assert len(extra) > 0 and (extra == 10).all()
     assert np.array_equal(both.labels[: len(labels)], labels)
+    assert len(as_read) > 0 and (as_read.labels == 10).all()  # the 28×28 pages' marks
+    assert len(as_read) < len(extra)

