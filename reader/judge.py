@@ -86,6 +86,9 @@ SIGN_TOP = 0.76
 # scribbles and a twentieth of the letters; two at the styled digits' 97.5th percentiles:
 # 1.13% of the digits.
 SIGNS_FOR_NOT_A_DIGIT = 2
+# Its page limits stay as they were: it cannot tell a crowd of dots from a row of digits.
+LEGACY_MAX_INK_COVER = 0.45  # noise, textures (a fat 0 in its frame: 0.33)
+LEGACY_MAX_STRAYS = 12  # a photo of things, noise (the styled digits: at most 2)
 # Alone enough: beyond every styled digit but a few in a thousand.
 MAX_MNIST_DISTANCE = 0.70  # digits' 99.5th percentile: 0.66
 MIN_TOP = 0.35  # the model recognises no digit at all (digits' 1st percentile: 0.6)
@@ -195,7 +198,7 @@ def judge(
         judge_digit(d.shape, d.box, np.asarray(p, dtype=np.float64), score, limits)
         for d, p, score in zip(reading.digits, probabilities, scores, strict=True)
     )
-    page = page_reasons(reading)
+    page = page_reasons(reading, scored=digit_scores is not None)
     if page:
         return Answer(NOT_A_DIGIT, digits, page)
     digits = strays(digits, scores)
@@ -251,11 +254,16 @@ def strays(digits: tuple[DigitAnswer, ...], scores: list[float | None]) -> tuple
     )
 
 
-def page_reasons(reading: Reading) -> tuple[str, ...]:
+def page_reasons(reading: Reading, scored: bool = True) -> tuple[str, ...]:
+    """What no model judges: the page around the digits (`scored`: the version has
+    digit_score; without it, the legacy limits)."""
+    max_ink, max_strays = (
+        (MAX_INK_COVER, MAX_STRAYS) if scored else (LEGACY_MAX_INK_COVER, LEGACY_MAX_STRAYS)
+    )
     reasons = []
-    if reading.ink_cover > MAX_INK_COVER:
+    if reading.ink_cover > max_ink:
         reasons.append(f"ink covers {reading.ink_cover:.0%} of the image")
-    if reading.strays > MAX_STRAYS:
+    if reading.strays > max_strays:
         reasons.append(f"{reading.strays} other marks around it")
     if len(reading.digits) > MAX_DIGITS:
         reasons.append(f"{len(reading.digits)} shapes in a row")

@@ -213,6 +213,13 @@ def test_the_page_guards_still_refuse_what_no_model_can_judge() -> None:
         assert answer.status == NOT_A_DIGIT
 
 
+def test_dust_around_a_digit_is_refused_only_by_a_version_without_digit_score() -> None:
+    dusty = reading(TYPICAL, strays=rules.LEGACY_MAX_STRAYS + 8, ink_cover=0.5)
+    assert judge(dusty, confident(5)[np.newaxis], np.array([0.99]), LENIENT).status == DIGIT
+    legacy = judge(dusty, confident(5)[np.newaxis])
+    assert legacy.status == NOT_A_DIGIT and "other marks" in legacy.reasons[1]
+
+
 def test_the_calibration_is_read_from_a_versions_outputs() -> None:
     rows = {"min_digit_score": np.full(3, 0.25), "min_margin": np.full(3, 0.3)}
     assert Calibration.from_outputs(rows) == Calibration(0.25, 0.3)
