@@ -1,5 +1,5 @@
-"""Where the judge's MIN_DIGIT_SCORE comes from: the model's digit_score on real digits in
-every upload style, and what the judge makes of them and of generated non-digits.
+"""The model's digit_score on real digits in every upload style, and what the judge makes
+of them and of generated non-digits, with the version's own calibration.
 
     .venv/bin/python -m benchmarks.digit_scores --model-dir models/mnist/1
 
@@ -8,7 +8,9 @@ on; `--digits` of them) in each of the 20 upload styles of reader/styles.py, rea
 as the gateway does, and prints the percentiles of digit_score over the digits read as one
 mark. Then it judges every file (reader.judge) and prints the share flagged not_a_digit:
 of the digits, and of `--non-digits` images of each generated kind (a file read as blank
-counts as flagged, as the gateway's 422). The threshold is chosen on the digits alone.
+counts as flagged, as the gateway's 422). The version's calibration (its min_digit_score and
+min_margin outputs, chosen at export: export/calibration.py) judges, or
+reader.judge.DEFAULT_CALIBRATION for a version exported before it.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from benchmarks.output import stop
 from contract.digits import load_bundled
 from contract.model import DIGIT_SCORE, PROBABILITIES
 from reader.image_errors import ImageError
-from reader.judge import MIN_DIGIT_SCORE, NOT_A_DIGIT, judge_all, per_reading
+from reader.judge import DEFAULT_CALIBRATION, NOT_A_DIGIT, Calibration, judge_all, per_reading
 from reader.reading import Reading, read
 from reader.styles import DIGIT_STYLES, NON_DIGITS, render, render_non_digit
 
@@ -59,13 +61,20 @@ def main(argv: list[str] | None = None) -> int:
 
     tf = import_tensorflow()
     serving = tf.saved_model.load(str(args.model_dir)).signatures["serving_default"]
+    probe = serving(images=tf.zeros((1, 28, 28, 1)))
+    calibration = Calibration.from_outputs({k: v.numpy() for k, v in probe.items()})
+    limits = calibration or DEFAULT_CALIBRATION
+    print(
+        f"calibration: min_digit_score {limits.min_digit_score:.4f}, min_margin "
+        f"{limits.min_margin:.4f}" + ("" if calibration else " (the defaults: none in the version)")
+    )
 
     def flagged(readings: list[Reading | None]) -> tuple[float, list[np.ndarray]]:
         """The share judged not_a_digit (or refused), and each reading's digit scores."""
         found = [r for r in readings if r is not None]
         out = serving(images=tf.constant(np.concatenate([r.images() for r in found])))
         scores = out[DIGIT_SCORE].numpy()
-        answers = judge_all(found, out[PROBABILITIES].numpy(), scores)
+        answers = judge_all(found, out[PROBABILITIES].numpy(), scores, calibration)
         judged = sum(answer.status == NOT_A_DIGIT for answer in answers)
         return (judged + len(readings) - len(found)) / len(readings), per_reading(found, scores)
 
@@ -81,7 +90,8 @@ def main(argv: list[str] | None = None) -> int:
     at = np.percentile(single, PERCENTILES)
     marks = ", ".join(f"{p}%: {v:.3f}" for p, v in zip(PERCENTILES, at, strict=True))
     print(f"digit_score of {len(single):,} styled digits read as one mark: {marks}")
-    print(f"under MIN_DIGIT_SCORE {MIN_DIGIT_SCORE}: {np.mean(single < MIN_DIGIT_SCORE):.2%}")
+    under = np.mean(single < limits.min_digit_score)
+    print(f"under min_digit_score {limits.min_digit_score:.4f}: {under:.2%}")
     print(f"judged not_a_digit: {share:.2%} of {len(digits):,} styled digits")
     shares = {kind: flagged(readings)[0] for kind, readings in others.items()}
     for kind, kind_share in shares.items():

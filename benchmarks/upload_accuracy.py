@@ -45,7 +45,7 @@ sys.path.insert(0, str(REPO_ROOT))
 from benchmarks.output import EXIT_DOWN, add_output, progress, reachable, stop, write_json  # noqa: E402
 from contract.digits import DataError, load_test_set  # noqa: E402
 from contract.model import DIGIT_SCORE, PROBABILITIES  # noqa: E402
-from reader.judge import NOT_A_DIGIT, NUMBER, Answer, judge_all  # noqa: E402
+from reader.judge import NOT_A_DIGIT, NUMBER, Answer, Calibration, judge_all  # noqa: E402
 from reader.preprocessing import ImageError, preprocess  # noqa: E402
 from reader.reading import Reading, read  # noqa: E402
 from reader.styles import (  # noqa: E402
@@ -150,8 +150,10 @@ def chunks(items: np.ndarray, size: int) -> Iterator[np.ndarray]:
 # --- classifying ------------------------------------------------------------------------------
 
 
-# inputs [n, 28, 28] -> probabilities [n, 10], and digit_score [n] when the model has it
-Classifier = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray | None]]
+# inputs [n, 28, 28] -> probabilities [n, 10], and digit_score [n] and the version's
+# calibration when the model has them
+Classified = tuple[np.ndarray, np.ndarray | None, Calibration | None]
+Classifier = Callable[[np.ndarray], Classified]
 
 
 def saved_model_classifier(model_dir: Path) -> Classifier:
@@ -160,7 +162,10 @@ def saved_model_classifier(model_dir: Path) -> Classifier:
     tf = import_tensorflow()
     serving_fn = tf.saved_model.load(str(model_dir)).signatures["serving_default"]
 
-    def classify(images: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    probe = serving_fn(images=tf.zeros((1, 28, 28, 1)))
+    calibration = Calibration.from_outputs({k: v.numpy() for k, v in probe.items()})
+
+    def classify(images: np.ndarray) -> Classified:
         out = [
             serving_fn(images=tf.constant(batch[..., np.newaxis], tf.float32))
             for batch in chunks(images.astype(np.float32), 1000)
@@ -169,8 +174,8 @@ def saved_model_classifier(model_dir: Path) -> Classifier:
             [o[PROBABILITIES].numpy() for o in out] or [np.zeros((0, 10))]
         )
         if not out or DIGIT_SCORE not in out[0]:
-            return probabilities, None
-        return probabilities, np.concatenate([o[DIGIT_SCORE].numpy() for o in out])
+            return probabilities, None, calibration
+        return probabilities, np.concatenate([o[DIGIT_SCORE].numpy() for o in out]), calibration
 
     return classify
 

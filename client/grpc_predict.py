@@ -2,8 +2,9 @@
 
 Each image is read as the digits it shows (reader.reading, as the gateway reads it), one
 `Predict` call on the `serving_default` signature carries every digit of every image, and
-each image is judged (reader.judge): a digit, uncertain, a number or not a digit. No
-gateway, no TensorFlow.
+each image is judged (reader.judge) by the calibration of the version that answered (it
+comes with the answer): a digit, uncertain, a number or not a digit. No gateway, no
+TensorFlow.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from contract.model import (
     SERVING_DEFAULT,
 )
 from contract.ports import GRPC_PORT
-from reader.judge import Answer, judge_all
+from reader.judge import Answer, Calibration, judge_all
 from reader.preprocessing import ImageError
 from reader.reading import Reading, read
 from serving.tfs_api import predict_pb2
@@ -95,8 +96,8 @@ async def _predict_all(
         await client.close()
     if found is None:
         return [r for r in readings if isinstance(r, str)]
-    probabilities, scores, version = found
-    judged = iter(judge_all(good, probabilities, scores))
+    probabilities, scores, calibration, version = found
+    judged = iter(judge_all(good, probabilities, scores, calibration))
     return [r if isinstance(r, str) else (next(judged), version) for r in readings]
 
 
@@ -141,14 +142,20 @@ class PredictClient:
 
     async def answer(
         self, pixels: Sequence[np.ndarray], version: int | None, label: str | None
-    ) -> tuple[np.ndarray, np.ndarray | None, int]:
-        """Probabilities [N, 10] for N images, their digit_score [N] (None from a version
-        exported before it), and the version that answered."""
-        # Every output: naming digit_score would be an error for a version exported before it.
+    ) -> tuple[np.ndarray, np.ndarray | None, Calibration | None, int]:
+        """Probabilities [N, 10] for N images, their digit_score [N] and the version's
+        calibration (None from a version exported before them), and the version that
+        answered."""
+        # Every output: naming digit_score or the calibration would be an error for a version
+        # exported before them.
         response = await self.predict(self.build_request(pixels, version, label, outputs=()))
-        outputs = response.outputs
-        scores = make_ndarray(outputs[DIGIT_SCORE]) if DIGIT_SCORE in outputs else None
-        return make_ndarray(outputs[PROBABILITIES]), scores, response.model_spec.version.value
+        outputs = {name: make_ndarray(tensor) for name, tensor in response.outputs.items()}
+        try:
+            calibration = Calibration.from_outputs(outputs)
+        except ValueError as exc:
+            raise ModelServerError(str(exc)) from exc
+        version_answered = response.model_spec.version.value
+        return outputs[PROBABILITIES], outputs.get(DIGIT_SCORE), calibration, version_answered
 
     def _describe(self, exc: grpc.aio.AioRpcError) -> str:
         code = exc.code()

@@ -2,6 +2,7 @@
 
     python -m export --run-dir runs/cnn --model-base-path models/mnist [--version N]
                      [--min-accuracy X] [--max-regression PP] [--force] [--if-none-published]
+                     [--calibration-digits N]
     python -m export --list --model-base-path models/mnist
 
 Exit codes: 0 published (or nothing to do), 1 error, 2 bad arguments, 3 refused by the gate.
@@ -15,6 +16,7 @@ from pathlib import Path
 from contract.versions import existing_version_message, published_versions
 from export.errors import ExportError, GateRefusedError
 from export.gate import DEFAULT_MAX_REGRESSION_PP, DEFAULT_MIN_ACCURACY
+from export.held_out_renders import DIGITS_PER_STYLE
 from export.listing import version_table
 from export.run import read_run
 from training.quiet import import_tensorflow
@@ -43,6 +45,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "version on the same data (default %(default)s)",
     )
     parser.add_argument("--force", action="store_true", help="publish even if the gate refuses")
+    parser.add_argument(
+        "--calibration-digits",
+        type=int,
+        default=DIGITS_PER_STYLE,
+        help="held-out digits rendered per upload style to calibrate the judge "
+        "(default %(default)s)",
+    )
     parser.add_argument(
         "--if-none-published",
         action="store_true",
@@ -89,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
             min_accuracy=args.min_accuracy,
             max_regression=args.max_regression,
             force=args.force,
+            calibration_digits=args.calibration_digits,
         )
     except GateRefusedError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -32,6 +32,7 @@ def build_metadata(
     run_evaluation: dict[str, Any],
     run_dir: Path,
     gate: dict[str, Any],
+    calibration: dict[str, Any],
     forced: bool,
     saved_model_dir: Path,
 ) -> dict[str, Any]:
@@ -51,6 +52,8 @@ def build_metadata(
             "measured_on": run_evaluation.get("measured_on"),
         },
         "gate": gate,
+        # The judge's limits for this version, also outputs of its signature: how chosen.
+        "calibration": calibration,
         "forced": forced,
         "saved_model_sha256": sha256_file(saved_model_dir / SAVED_MODEL_FILE),
     }

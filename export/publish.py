@@ -26,6 +26,7 @@ from contract.versions import (
     published_versions,
     version_dirs,
 )
+from export.calibration import Calibrated, calibrate
 from export.errors import ExportError, GateRefusedError, VersionExistsError
 from export.gate import (
     DEFAULT_MAX_REGRESSION_PP,
@@ -35,6 +36,7 @@ from export.gate import (
     published_accuracies,
     saved_model_accuracy,
 )
+from export.held_out_renders import DIGITS_PER_STYLE
 from export.metadata import build_metadata, write_metadata
 from export.run import HeldOut, TrainingRun, held_out_data, read_run
 from export.signatures import write_saved_model
@@ -105,20 +107,24 @@ def publish_run(
     min_accuracy: float = DEFAULT_MIN_ACCURACY,
     max_regression: float = DEFAULT_MAX_REGRESSION_PP,
     force: bool = False,
+    calibration_digits: int = DIGITS_PER_STYLE,
 ) -> int:
-    """Export, gate and publish the model of `run_dir`; returns the version published."""
+    """Export, calibrate, gate and publish the model of `run_dir`; returns the version
+    published. `calibration_digits`: held-out digits rendered per upload style."""
     _check_arguments(version, min_accuracy, max_regression)
+    if calibration_digits < 1:
+        raise ExportError(f"--calibration-digits must be at least 1, got {calibration_digits}")
     run = read_run(run_dir)
     base = _prepare_base_path(Path(model_base_path), version)
     data = held_out_data(run)
     model = keras.saving.load_model(run.model_path, compile=False)
     with _staging_folder(base) as staging:
-        write_saved_model(model, staging)
+        calibrated = _calibrated_saved_model(model, staging, data, calibration_digits)
         gate = _apply_gate(staging, base, data, min_accuracy, max_regression, force)
         write_warmup_file(
             staging / EXTRAS_DIR / WARMUP_FILE, data.images[: max(WARMUP_BATCH_SIZES)]
         )
-        finalize = _metadata_writer(run, gate, force, staging)
+        finalize = _metadata_writer(run, gate, calibrated, force, staging)
         published_version = claim_version(staging, base, version, finalize)
     log.info("published version %d in %s", published_version, base)
     return published_version
@@ -143,6 +149,25 @@ def _staging_folder(base: Path) -> Iterator[Path]:
         if staging.exists():
             with contextlib.suppress(OSError):
                 shutil.rmtree(staging)
+
+
+def _calibrated_saved_model(
+    model: keras.Model, staging: Path, data: HeldOut, per_style: int
+) -> Calibrated:
+    """Write the SavedModel without calibration, measure its own outputs on held-out renders
+    (export/calibration.py), then write it into `staging` with the calibration chosen."""
+    measured = staging / "uncalibrated"
+    write_saved_model(model, measured)
+    calibrated = calibrate(measured, data, per_style)
+    shutil.rmtree(measured)
+    write_saved_model(model, staging, calibrated.calibration)
+    log.info(
+        "calibration: min_digit_score %.4f, min_margin %.4f (%.1f s)",
+        calibrated.calibration.min_digit_score,
+        calibrated.calibration.min_margin,
+        calibrated.record["seconds"],
+    )
+    return calibrated
 
 
 def _apply_gate(
@@ -176,7 +201,7 @@ def _apply_gate(
 
 
 def _metadata_writer(
-    run: TrainingRun, gate: GateResult, forced: bool, staging: Path
+    run: TrainingRun, gate: GateResult, calibrated: Calibrated, forced: bool, staging: Path
 ) -> Callable[[int], None]:
     """What claim_version runs before each attempt: metadata for that number, flushed."""
 
@@ -187,6 +212,7 @@ def _metadata_writer(
             run_evaluation=run.evaluation,
             run_dir=run.directory,
             gate=gate.as_dict(),
+            calibration=calibrated.record,
             forced=forced,
             saved_model_dir=staging,
         )

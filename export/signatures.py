@@ -2,13 +2,17 @@
 
 serving_default: images float32 [-1, 28, 28, 1] -> probabilities float32 [-1, 10],
                                                    classes int64 [-1],
-                                                   digit_score float32 [-1]
+                                                   digit_score float32 [-1],
+                                                   min_digit_score float32 [-1],
+                                                   min_margin float32 [-1]
 predict_images:  images float32 [-1, 784]       -> scores float32 [-1, 10]
 
 The trained model's softmax has one more class than the digits, "no digit"
 (training/models.py). The digits' share of it is digit_score, how much the input looks like
 a digit at all; probabilities and scores are the digits' probabilities given that it is one
 (they sum to 1, as before). A model trained without the extra class exports digit_score 1.
+min_digit_score and min_margin are the version's calibration (export/calibration.py), the
+same two constants on every row, so that every answer carries what it is judged by.
 """
 
 from pathlib import Path
@@ -18,6 +22,8 @@ import numpy as np
 import tensorflow as tf
 
 from contract.model import (
+    CALIBRATION_MIN_DIGIT_SCORE,
+    CALIBRATION_MIN_MARGIN,
     CLASSES,
     DIGIT_SCORE,
     FLAT_IMAGE_SHAPE,
@@ -29,10 +35,15 @@ from contract.model import (
     SCORES,
     SERVING_DEFAULT,
 )
+from reader.judge import Calibration
 
 
-def write_saved_model(model: keras.Model, directory: Path) -> None:
-    """Write `model` as a SavedModel with the two contract signatures into `directory`.
+def write_saved_model(
+    model: keras.Model, directory: Path, calibration: Calibration | None = None
+) -> None:
+    """Write `model` as a SavedModel with the two contract signatures into `directory`;
+    serving_default carries `calibration` (None: without it, only to measure the outputs it
+    is chosen from).
 
     ExportArchive (rather than a bare tf.Module) also tracks the seed variables of the
     dropout layers, which tf.saved_model.save would otherwise refuse. (Augmentation is in the
@@ -51,7 +62,12 @@ def write_saved_model(model: keras.Model, directory: Path) -> None:
     def serving_default(images: tf.Tensor) -> dict[str, tf.Tensor]:
         probabilities, score = digits(images)
         classes = tf.argmax(probabilities, axis=1, output_type=tf.int64)
-        return {PROBABILITIES: probabilities, CLASSES: classes, DIGIT_SCORE: score}
+        outputs = {PROBABILITIES: probabilities, CLASSES: classes, DIGIT_SCORE: score}
+        if calibration is not None:
+            rows = tf.ones_like(score)
+            outputs[CALIBRATION_MIN_DIGIT_SCORE] = rows * calibration.min_digit_score
+            outputs[CALIBRATION_MIN_MARGIN] = rows * calibration.min_margin
+        return outputs
 
     def predict_images(images: tf.Tensor) -> dict[str, tf.Tensor]:
         return {SCORES: digits(tf.reshape(images, IMAGE_SHAPE))[0]}

@@ -13,7 +13,8 @@ non-digit examples) and the benchmarks. The path of an upload:
   and its shape (`read(data) -> Reading`);
 - `reader.likeness`: how far a field lies from the shapes MNIST digits take;
 - `reader.judge`: a Reading and the model's outputs to an answer (digit, uncertain, number,
-  not_a_digit), `judge_all` for several uploads of one batch;
+  not_a_digit) by the answering version's own calibration (`Calibration`, chosen at export),
+  `judge_all` for several uploads of one batch;
 - `reader.styles`: uploads rendered in the styles people send, for the reader's evaluation
   (benchmarks, tests, sample files); never training data.
 """

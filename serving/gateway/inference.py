@@ -2,8 +2,8 @@
 
 Preprocessing reads each image as the digits it shows (reader.reading); the digits of all
 images, stacked, go to the model server in one Predict; postprocessing splits the rows back
-per image and judges each image (reader.judge.judge_all): digit, uncertain, not_a_digit
-or number.
+per image and judges each image (reader.judge.judge_all) by the calibration of the version
+that answered (it comes with the answer): digit, uncertain, not_a_digit or number.
 """
 
 from __future__ import annotations
@@ -124,7 +124,9 @@ async def run_prediction(
     with timed_stage("predict") as inference:
         prediction = await predict(predictor, batch, selector, request_id)
     with timed_stage("postprocess"):
-        answers = judge_all(readings, prediction.probabilities, prediction.digit_scores)
+        answers = judge_all(
+            readings, prediction.probabilities, prediction.digit_scores, prediction.calibration
+        )
         predictions = postprocess(prediction, readings, answers, include_input)
     if after_predict is not None:
         after_predict(batch, prediction, inference.seconds, answers)

@@ -19,7 +19,16 @@ from typing import Protocol
 import grpc
 import numpy as np
 
-from contract.model import DIGIT_SCORE, INPUT_NAME, NUM_CLASSES, PROBABILITIES, SERVING_DEFAULT
+from contract.model import (
+    CALIBRATION_MIN_DIGIT_SCORE,
+    CALIBRATION_MIN_MARGIN,
+    DIGIT_SCORE,
+    INPUT_NAME,
+    NUM_CLASSES,
+    PROBABILITIES,
+    SERVING_DEFAULT,
+)
+from reader.judge import Calibration
 from serving.gateway.errors import UpstreamRejected
 from serving.gateway.upstream import RPC_TIMEOUT_SETTING, translate_grpc_errors
 from serving.tfs_api import (
@@ -83,12 +92,13 @@ class VersionSelector:
 @dataclass(frozen=True)
 class PredictResult:
     """The answer of one Predict call: a row of probabilities per image, how much each
-    looks like a digit at all, and who answered."""
+    looks like a digit at all, who answered, and what that version is judged by."""
 
     probabilities: np.ndarray  # float32 [N, 10]
     model_name: str
     model_version: int
     digit_scores: np.ndarray | None = None  # float32 [N]; None from a version without it
+    calibration: Calibration | None = None  # the version's own; None from one without it
 
 
 @dataclass(frozen=True)
@@ -184,9 +194,20 @@ def output_from(
     return values.astype(np.float32, copy=False)
 
 
+def calibration_from(response: predict_pb2.PredictResponse, count: int) -> Calibration | None:
+    """The answering version's calibration (contract/model.py), None when it has none."""
+    names = (CALIBRATION_MIN_DIGIT_SCORE, CALIBRATION_MIN_MARGIN)
+    if not all(name in response.outputs for name in names):
+        return None
+    try:
+        return Calibration.from_outputs({n: output_from(response, n, (count,)) for n in names})
+    except ValueError as exc:
+        raise UpstreamRejected(str(exc)) from exc
+
+
 def result_from(response: predict_pb2.PredictResponse, count: int, name: str) -> PredictResult:
-    """The probabilities [count, 10] of a Predict answer and, when the version has it, its
-    digit_score [count] (versions exported before it answer without)."""
+    """The probabilities [count, 10] of a Predict answer and, when the version has them, its
+    digit_score [count] and its calibration (versions exported before them answer without)."""
     scores = None
     if DIGIT_SCORE in response.outputs:
         scores = output_from(response, DIGIT_SCORE, (count,))
@@ -195,6 +216,7 @@ def result_from(response: predict_pb2.PredictResponse, count: int, name: str) ->
         model_name=response.model_spec.name or name,
         model_version=response.model_spec.version.value,
         digit_scores=scores,
+        calibration=calibration_from(response, count),
     )
 
 
@@ -212,8 +234,8 @@ class GrpcPredictor:
     async def predict(
         self, images: np.ndarray, selector: VersionSelector, request_id: str = ""
     ) -> PredictResult:
-        # No output_filter: versions exported before digit_score lack it, and naming an output
-        # a signature lacks is an error. (classes comes too: a few bytes.)
+        # No output_filter: versions exported before digit_score or the calibration lack them,
+        # and naming an output a signature lacks is an error. (classes comes too: a few bytes.)
         request = predict_pb2.PredictRequest(
             model_spec=model_spec(self.model_name, selector, SERVING_DEFAULT)
         )

@@ -10,7 +10,7 @@ from pathlib import Path
 from contract.versions import published_versions
 from export.metadata import read_metadata, sha256_file
 from tests.export.helpers import copy_base_path, staging_folders
-from tests.fixtures.models import QUIET_TF, REPO_ROOT
+from tests.fixtures.models import CALIBRATION_DIGITS, QUIET_TF, REPO_ROOT
 
 POLL_SECONDS = 0.002
 
@@ -67,6 +67,7 @@ def test_concurrent_exports_give_distinct_complete_versions_to_a_watcher(
     command = [
         sys.executable,
         *("-m", "export", "--run-dir", str(trained_run), "--model-base-path", str(base)),
+        *("--calibration-digits", str(CALIBRATION_DIGITS)),
     ]
     processes = [
         subprocess.Popen(

@@ -26,6 +26,8 @@ CONTRACT = {
             "probabilities": (types_pb2.DT_FLOAT, [-1, 10]),
             "classes": (types_pb2.DT_INT64, [-1]),
             "digit_score": (types_pb2.DT_FLOAT, [-1]),
+            "min_digit_score": (types_pb2.DT_FLOAT, [-1]),
+            "min_margin": (types_pb2.DT_FLOAT, [-1]),
         },
     },
     "predict_images": {
@@ -94,6 +96,20 @@ def test_both_signatures_agree_with_the_keras_model(
     assert np.median(digit_score) > 0.5  # real digits look like digits
 
 
+def test_every_answer_carries_the_calibration_in_the_metadata(
+    version_dir: Path, validation_images: tuple[np.ndarray, np.ndarray]
+) -> None:
+    """The version's min_digit_score and min_margin on every row, as chosen at export."""
+    chosen = json.loads((version_dir / "assets.extra" / "metadata.json").read_text())
+    loaded = tf.saved_model.load(str(version_dir)).signatures["serving_default"]
+    for rows in (1, 7):
+        served = loaded(images=tf.constant(validation_images[0][:rows]))
+        for name in ("min_digit_score", "min_margin"):
+            values = served[name].numpy()
+            assert values.dtype == np.float32 and values.shape == (rows,)
+            np.testing.assert_allclose(values, chosen["calibration"][name], rtol=1e-6)
+
+
 def test_metadata_describes_the_version(version_dir: Path, trained_run: Path) -> None:
     metadata = json.loads((version_dir / "assets.extra" / "metadata.json").read_text())
     run = json.loads((trained_run / "run.json").read_text())
@@ -108,6 +124,11 @@ def test_metadata_describes_the_version(version_dir: Path, trained_run: Path) ->
     assert 0.8 < metadata["evaluation"]["accuracy"] <= 1.0
     assert metadata["saved_model_sha256"] == sha256_file(version_dir / "saved_model.pb")
     assert metadata["gate"]["passed"] is True
+    calibration = metadata["calibration"]
+    assert 0 < calibration["min_digit_score"] < 1 and 0 < calibration["min_margin"] < 1
+    assert calibration["measured_on"]["split"] == "validation"
+    assert calibration["figures"]["files"] == 20 * calibration["measured_on"]["digits_per_style"]
+    assert calibration["figures"]["not_a_digit"] <= calibration["rule"]["flagged_share"] + 0.01
     assert metadata["forced"] is False
     assert metadata["project_version"]
     assert datetime.fromisoformat(metadata["created_at"]).tzinfo is not None

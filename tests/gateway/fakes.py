@@ -15,6 +15,7 @@ import grpc
 import numpy as np
 
 from contract.model import MODEL_NAME, SERVING_DEFAULT
+from reader.judge import Calibration
 from serving.gateway.predictor import (
     ModelMetadata,
     PredictResult,
@@ -45,6 +46,7 @@ class FakePredictor:
         top: float = 0.97,
         runner_up: float = 0.01,
         digit_score: float | None = None,
+        calibrations: dict[int, Calibration] | None = None,
     ) -> None:
         self.model_name = model_name
         self.versions = versions if versions is not None else {1: "AVAILABLE"}
@@ -61,6 +63,8 @@ class FakePredictor:
         self.top, self.runner_up = top, runner_up
         # Every row's digit_score; None: a version exported before it (no such output).
         self.digit_score = digit_score
+        # Each version's calibration outputs; a version missing here was exported before them.
+        self.calibrations = calibrations or {}
         # Predict calls for a label in `held` wait until its event is set (from any thread:
         # TestClient runs the app in a thread of its own); `waiting` counts them.
         self.held: dict[str, threading.Event] = {}
@@ -120,7 +124,8 @@ class FakePredictor:
         digit_scores = None
         if self.digit_score is not None:
             digit_scores = np.full(len(images), self.digit_score, np.float32)
-        return PredictResult(scores, self.model_name, version, digit_scores)
+        calibration = self.calibrations.get(version)
+        return PredictResult(scores, self.model_name, version, digit_scores, calibration)
 
     async def _hold(self, label: str | None) -> None:
         event = self.held.get(label or "")

@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
+from reader.judge import DEFAULT_CALIBRATION, Calibration
 from reader.reading import Reading
 from serving.gateway import pool
 from serving.gateway.main import create_app
@@ -206,6 +207,28 @@ def test_the_models_digit_score_is_judged(
     [prediction] = response.json()["predictions"]
     assert prediction["status"] == status
     assert any("digit score" in r for r in prediction["reasons"]) == (status == "not_a_digit")
+
+
+def test_each_version_is_judged_by_its_own_calibration(small_limits: Settings) -> None:
+    """The same outputs from three versions: a strict calibration, a lenient one, and none
+    (a version exported before it: the judge's defaults)."""
+    strict, lenient = Calibration(0.5, 0.6), Calibration(0.05, 0.2)
+    predictor = FakePredictor(
+        versions={1: "AVAILABLE", 2: "AVAILABLE", 3: "AVAILABLE"},
+        digit_score=0.3,
+        top=0.62,
+        runner_up=0.3,  # margin 0.32: under the defaults' 0.4
+        calibrations={1: strict, 2: lenient},
+    )
+    statuses = {}
+    with TestClient(create_app(small_limits, predictor)) as client:
+        for version in (1, 2, 3):
+            response = post_png(client, number_page([4]).data, f"version={version}")
+            assert response.status_code == 200, response.text
+            assert response.json()["model_version"] == version
+            statuses[version] = response.json()["predictions"][0]["status"]
+    assert DEFAULT_CALIBRATION.min_digit_score < 0.3 < DEFAULT_CALIBRATION.min_margin
+    assert statuses == {1: "not_a_digit", 2: "digit", 3: "uncertain"}
 
 
 def test_close_top_two_are_uncertain_with_both_candidates(

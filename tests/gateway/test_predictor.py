@@ -9,6 +9,7 @@ import grpc
 import numpy as np
 import pytest
 
+from reader.judge import Calibration
 from serving.gateway.errors import UpstreamRejected
 from serving.gateway.predictor import (
     GrpcPredictor,
@@ -57,6 +58,20 @@ def test_digit_scores_are_read_and_checked_when_the_version_has_them() -> None:
     assert read is not None and np.array_equal(read, scores)
     with pytest.raises(UpstreamRejected, match=r"'digit_score' of shape \(3,\), expected \(2,\)"):
         result_from(answer(rows, np.ones(3, np.float32)), 2, "mnist")
+
+
+def test_the_versions_calibration_comes_with_its_answer() -> None:
+    rows = np.full((2, 10), 0.1, np.float32)
+    response = answer(rows, np.ones(2, np.float32))
+    assert result_from(response, 2, "mnist").calibration is None  # exported before it
+    for name, value in (("min_digit_score", 0.125), ("min_margin", 0.375)):
+        response.outputs[name].CopyFrom(tensors.make_tensor_proto(np.full(2, value, np.float32)))
+    assert result_from(response, 2, "mnist").calibration == Calibration(0.125, 0.375)
+    response.outputs["min_margin"].CopyFrom(
+        tensors.make_tensor_proto(np.array([0.375, 0.5], np.float32))
+    )
+    with pytest.raises(UpstreamRejected, match="'min_margin' output is not one number"):
+        result_from(response, 2, "mnist")
 
 
 def test_signature_metadata_names_dtypes_and_shapes() -> None:

@@ -138,7 +138,13 @@ def test_get_model_metadata_gives_both_signatures(clients: Stubs) -> None:
     response.metadata["signature_def"].Unpack(signatures)
     default = signatures.signature_def["serving_default"]
     assert [d.size for d in default.inputs["images"].tensor_shape.dim] == [-1, 28, 28, 1]
-    assert set(default.outputs) == {"probabilities", "classes", "digit_score"}
+    assert set(default.outputs) == {
+        "probabilities",
+        "classes",
+        "digit_score",
+        "min_digit_score",
+        "min_margin",
+    }
     flat = signatures.signature_def["predict_images"]
     assert [d.size for d in flat.inputs["images"].tensor_shape.dim] == [-1, 784]
     assert response.model_spec.version.value == 1

@@ -10,7 +10,16 @@ import pytest
 from PIL import Image, ImageDraw
 
 from reader import judge as rules
-from reader.judge import DIGIT, NOT_A_DIGIT, NUMBER, UNCERTAIN, judge, judge_all
+from reader.judge import (
+    DEFAULT_CALIBRATION,
+    DIGIT,
+    NOT_A_DIGIT,
+    NUMBER,
+    UNCERTAIN,
+    Calibration,
+    judge,
+    judge_all,
+)
 from reader.preprocessing import NoInk
 from reader.reading import LeftOut, ReadDigit, Reading, Shape, read
 from tests.fixtures.images import encode
@@ -162,6 +171,77 @@ def test_a_batch_is_judged_upload_by_upload() -> None:
         judge_all(uploads, rows[:3])
 
 
+# --- the version's calibration ----------------------------------------------------------------
+
+STRICT = Calibration(min_digit_score=0.5, min_margin=0.6)
+LENIENT = Calibration(min_digit_score=0.05, min_margin=0.2)
+
+
+def two_likely(top: float, runner_up: float) -> np.ndarray:
+    row = np.full(10, (1 - top - runner_up) / 8)
+    row[3], row[8] = top, runner_up
+    return row[np.newaxis]
+
+
+def test_each_calibration_judges_the_same_outputs_its_own_way() -> None:
+    """A strict and a lenient version: the same probabilities and digit_score, two answers."""
+    page, rows = reading(TYPICAL), two_likely(0.7, 0.25)  # margin 0.45
+    assert judge(page, rows, np.array([0.3]), STRICT).status == NOT_A_DIGIT
+    assert judge(page, rows, np.array([0.3]), LENIENT).status == DIGIT
+    assert judge(page, rows, np.array([0.9]), STRICT).status == UNCERTAIN
+    # Two uploads of one batch, both answered by the lenient version.
+    batch = judge_all([page, page], np.concatenate([rows, rows]), np.array([0.3, 0.01]), LENIENT)
+    assert [a.status for a in batch] == [DIGIT, NOT_A_DIGIT]
+
+
+def test_a_version_without_calibration_is_judged_with_the_defaults() -> None:
+    page = reading(TYPICAL)
+    just_under = np.array([DEFAULT_CALIBRATION.min_digit_score * 0.9])
+    assert judge(page, confident(7)[np.newaxis], just_under).status == NOT_A_DIGIT
+    margin = DEFAULT_CALIBRATION.min_margin
+    unsure = two_likely(0.5 + margin / 2 - 0.01, 0.5 - margin / 2)
+    assert judge(page, unsure, np.ones(1)).status == UNCERTAIN
+
+
+def test_with_a_digit_score_the_shape_refuses_no_digit_the_model_believes_in() -> None:
+    """Noise in the field, stripes across it: many pieces, much ink, long strokes. A version
+    with digit_score judges by its outputs; one without it still refuses the shape."""
+    noisy = dataclasses.replace(
+        TYPICAL,
+        parts=31,
+        ink=rules.MAX_FIELD_INK + 0.03,
+        length=rules.MAX_LENGTH + 0.5,
+        mnist_distance=rules.MAX_MNIST_DISTANCE + 0.05,
+    )
+    believed = judge(reading(noisy), confident(5)[np.newaxis], np.array([0.8]), LENIENT)
+    assert believed.status == DIGIT and believed.digit == 5
+    assert judge(reading(noisy), confident(5)[np.newaxis]).status == NOT_A_DIGIT
+
+
+def test_the_page_guards_still_refuse_what_no_model_can_judge() -> None:
+    inked = reading(TYPICAL, ink_cover=rules.MAX_INK_COVER + 0.05)
+    crowded = reading(TYPICAL, strays=rules.MAX_STRAYS + 1)
+    for page in (inked, crowded):
+        answer = judge(page, confident(5)[np.newaxis], np.array([0.99]), LENIENT)
+        assert answer.status == NOT_A_DIGIT
+
+
+def test_dust_around_a_digit_is_refused_only_by_a_version_without_digit_score() -> None:
+    dusty = reading(TYPICAL, strays=rules.LEGACY_MAX_STRAYS + 8, ink_cover=0.5)
+    assert judge(dusty, confident(5)[np.newaxis], np.array([0.99]), LENIENT).status == DIGIT
+    legacy = judge(dusty, confident(5)[np.newaxis])
+    assert legacy.status == NOT_A_DIGIT and "other marks" in legacy.reasons[1]
+
+
+def test_the_calibration_is_read_from_a_versions_outputs() -> None:
+    rows = {"min_digit_score": np.full(3, 0.25), "min_margin": np.full(3, 0.3)}
+    assert Calibration.from_outputs(rows) == Calibration(0.25, 0.3)
+    assert Calibration.from_outputs({"digit_score": np.ones(3)}) is None  # an older version
+    assert Calibration.from_outputs({k: v[:0] for k, v in rows.items()}) is None  # no rows
+    with pytest.raises(ValueError, match="'min_margin' output is not one number"):
+        Calibration.from_outputs({**rows, "min_margin": np.array([0.3, 0.3, 0.5])})
+
+
 # --- the shape side on real images: the model is assumed sure (the worst case) ---------------
 
 
@@ -207,3 +287,14 @@ def test_real_digits_are_not_flagged_by_their_shape(index: int) -> None:
         pages.on_paper(pages.place(pages.ink_of(digit, 140), (300, 400), (80, 130))), 5.0
     )
     assert judged_with_a_sure_model(encode(pages.as_uint8(photo))) in (DIGIT, UNCERTAIN)
+
+
+def test_a_stray_is_judged_by_the_version_s_own_digit_score_limit() -> None:
+    piece = reading(TYPICAL, TYPICAL)
+    short = dataclasses.replace(piece.digits[1], box=(40, 20, 60, 35))  # a short mark
+    piece = dataclasses.replace(piece, digits=(piece.digits[0], short))
+    scores = np.array([0.99, 0.3])  # under STRICT's 0.5, over LENIENT's 0.05
+    rows = np.stack([confident(5), confident(1)])
+    assert [d.stray for d in judge(piece, rows, scores, STRICT).digits] == [False, True]
+    assert judge(piece, rows, scores, STRICT).status == DIGIT
+    assert judge(piece, rows, scores, LENIENT).number == "51"
