@@ -46,7 +46,7 @@ CUT_SEARCH = 0.3  # of a digit's width: how far from the even position a cut may
 # Pieces of one digit side by side (join_close), in heights of the tallest piece: the split
 # parts of the bundled held-out digits scanned at 8×8 and upscaled to 64 px (bilinear) lie
 # under 0.03 apart for 80% of them, 0.05 for 86%; adjacent digits of numbers rendered from
-# them (reader/styles.py's number styles and benchmarks.numbers' spacing) are 0.056 apart at
+# them (reader/styles.py's number styles and benchmarks.spaced_numbers' spacing) are 0.056 apart at
 # the least (1st percentile 0.086): 0.04 joins most pieces and no digits. Together they are
 # no wider than JOIN_ASPECT × their height, the bundled digits' 95th percentile (1.18), so
 # two whole digits touching (two 0s: 1.44) stay two: 1.1 to 1.3 join as many pieces (64 px
@@ -57,7 +57,7 @@ JOIN_ASPECT = 1.2
 # number's row when it shares ROW_SHARED of its height with the row's rows, is at least
 # ROW_PIECE tall (a digit, not a dot) and stands within ROW_GAP of the row. Two narrow 1s in
 # 28 px cells a quarter of a cell apart have 31 px of paper between them for 20 px digits
-# (1.55). On 280 numbers of benchmarks.numbers' spacing made of the bundled held-out digits
+# (1.55). On 280 numbers of benchmarks.spaced_numbers' spacing made of the bundled held-out digits
 # (seed 11), the digits were all found from 1.5 (1.0: 70% of the numbers, 1.3: 98%), and no
 # single digit of 500 in reader/styles.py's styles gained a second one up to 1.7: 1.7 leaves
 # a margin over the narrow 1s' 1.55.

@@ -17,7 +17,7 @@ BENCHMARKS = [
     "upload_accuracy",
     "pen_widths",
     "mnist_c",
-    "numbers",
+    "spaced_numbers",
     "other_writers",
 ]
 
@@ -57,3 +57,25 @@ def test_a_target_that_is_down_is_one_line(
     run = run_cli(f"benchmarks.{name}", flag, where, "--output", str(tmp_path / "out"))
     assert_one_line_error(run, 2, f"nothing answers at {flag} {where}")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_no_benchmark_shadows_a_standard_library_module() -> None:
+    """The README runs some benchmarks as scripts (`python benchmarks/upload_accuracy.py`),
+    which puts benchmarks/ first on sys.path: a module named like one of the standard
+    library's (numbers.py) would be imported in its place, by numpy among others."""
+    import sys
+
+    folder = Path(__file__).resolve().parents[2] / "benchmarks"
+    names = {path.stem for path in folder.glob("*.py")}
+    assert names & sys.stdlib_module_names == set()
+
+
+def test_a_benchmark_runs_as_a_script() -> None:
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    script = [sys.executable, "benchmarks/upload_accuracy.py", "--help"]
+    result = subprocess.run(script, cwd=root, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "--model-dir" in result.stdout

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from benchmarks.numbers import CELL, MARGIN, Written, dropped, plan, summary, write_number
+from benchmarks.spaced_numbers import CELL, MARGIN, Written, dropped, plan, summary, write_number
 from contract.digits import load_bundled
 from reader.judge import DIGIT, NUMBER, Answer, DigitAnswer
 from reader.reading import LeftOut
@@ -98,7 +98,7 @@ def test_the_plan_takes_lengths_in_turn_and_is_seeded() -> None:
 
 
 def test_a_missing_model_is_one_line(tmp_path: Path) -> None:
-    run = run_cli("benchmarks.numbers", "--model-dir", str(tmp_path))
+    run = run_cli("benchmarks.spaced_numbers", "--model-dir", str(tmp_path))
     assert_one_line_error(run, 1, f"no SavedModel in --model-dir {tmp_path}")
     assert not run.imported_tensorflow
 
@@ -112,7 +112,7 @@ def test_a_whole_run_loses_no_digit_of_bundled_numbers(tmp_path: Path) -> None:
     model = write_tiny_model(tmp_path / "model" / "1", digit=1)
     out = tmp_path / "numbers"
     run = run_cli(
-        "benchmarks.numbers",
+        "benchmarks.spaced_numbers",
         *("--model-dir", str(model), "--data-dir", str(data), "--count", "21"),
         *("--output", str(out), "--jobs", "1"),
         timeout=300,

@@ -1,7 +1,7 @@
 """Numbers written with natural spacing: official test digits side by side, read as /predict
 reads them, and whether any digit is lost silently.
 
-    python -m benchmarks.numbers --model-dir models/mnist/1 --count 2000
+    python -m benchmarks.spaced_numbers --model-dir models/mnist/1 --count 2000
 
 Each number is 2 to 8 official MNIST test digits (picked at random, seeded) written the way
 the digits were drawn: each digit's 28×28 cell placed beside the last with a gap of GAPS
@@ -18,7 +18,7 @@ does. Per length it prints:
 - refused: files the reader refused (a 422 at the gateway: not silent, but not read).
 
 The goal (issue 22): numbers of 2 to 6 digits ≥ 95% read right, none dropped. The same
-`--seed` and `--count` give the same files; results go to .run/bench/numbers.json unless
+`--seed` and `--count` give the same files; results go to .run/bench/spaced_numbers.json unless
 --output says where.
 """
 
@@ -220,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=2000, help="numbers, lengths 2-8 in turn")
     parser.add_argument("--seed", type=int, default=0, help="which digits, gaps and scales")
     parser.add_argument("--jobs", type=int, default=2, help="processes writing and reading")
-    add_output(parser, "numbers")
+    add_output(parser, "spaced_numbers")
     args = parser.parse_args(argv)
     if args.count < 1:
         parser.error(f"--count must be at least 1, got {args.count}")
