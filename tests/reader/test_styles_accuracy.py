@@ -31,8 +31,6 @@ MEETS_GOAL = {
     "transparent",
     "phone_noisy",
     "phone_small",
-    "lined",
-    "squared",
     "scan",
     "scan_bilevel",
     "upscaled",
@@ -44,8 +42,14 @@ MEETS_GOAL = {
 # The fixture's 2-epoch model itself moves a style by up to 7 digits from one training seed
 # to another: downscaled (pages under 64 px, no analysis) gave 475-481 against plain's 482-488 for
 # seeds 1 and 2, and 477 against 484 once the non-digit examples were read with an evenly
-# lit page's paper as one level (reader/page.py): it is on the goal's edge.
+# lit page's paper as one level (reader/page.py): it is on the goal's edge. Lined and squared
+# paper too, since the fixture's model also learns damaged digits (training/corrupt.py, a
+# third of each of its two epochs): 479/500 each against plain's 486-488, in two runs; the
+# make demo CNN holds both within the goal (-0.50 and -0.60 points on the first 2,000 test
+# digits, benchmarks/upload_accuracy.py --limit 2000).
 FLOORS = {
+    "lined": 464,
+    "squared": 464,
     "coloured_ink": 458,
     "phone": 465,
     "phone_gradient": 465,
